@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: Apache-2.0
+//! Sigstore bundle structure (spec §1.2–§1.4), checked on the strict JSON
+//! value before any cryptography. The checks here are the ones the
+//! `sigstore-verify` crate does not make, or makes with a less specific error:
+//! exact media types, unknown fields, signature counts, per-version log
+//! requirements, duplicate entries and every §0.5 count limit.
+
+use std::collections::HashSet;
+
+use base64::Engine;
+use serde_json::Value;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::json::{self, Obj};
+use crate::limits;
+
+/// Bundle format version (spec §1.2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BundleVersion {
+    /// `…bundle+json;version=0.1`
+    V01,
+    /// `…bundle+json;version=0.2`
+    V02,
+    /// `…bundle+json;version=0.3` or `…bundle.v0.3+json`
+    V03,
+}
+
+/// What the structural pass learned about a bundle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BundleShape {
+    /// The format version.
+    pub version: BundleVersion,
+    /// DSSE envelope (true) or message signature (false).
+    pub dsse: bool,
+    /// Signed with a managed key (`verificationMaterial.publicKey`).
+    pub managed_key: bool,
+}
+
+/// The in-toto payload type, the only one we accept (spec §6.3.3).
+pub const IN_TOTO: &str = "application/vnd.in-toto+json";
+/// The v0.3 media type we emit when we synthesise bundles (PEP 740, §1.6.4).
+pub const MEDIA_TYPE_V03: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+
+const STEP: &str = "1.2";
+
+/// Check `value` against §1.2–§1.4.
+///
+/// # Errors
+/// The specific §9 kind of the first rule broken.
+pub fn check(value: &Value) -> Result<BundleShape> {
+    let top = Obj::new(value, ErrorKind::BundleInvalid, STEP, "bundle")?;
+    let media = top.str("mediaType")?;
+    let version = match media {
+        "application/vnd.dev.sigstore.bundle+json;version=0.1" => BundleVersion::V01,
+        "application/vnd.dev.sigstore.bundle+json;version=0.2" => BundleVersion::V02,
+        "application/vnd.dev.sigstore.bundle+json;version=0.3" | MEDIA_TYPE_V03 => BundleVersion::V03,
+        other => {
+            return Err(Error::new(
+                ErrorKind::UnsupportedMediaType,
+                "1.2.1",
+                format!("unsupported bundle media type {other:?}"),
+            ))
+        }
+    };
+    top.only(&["mediaType", "verificationMaterial", "messageSignature", "dsseEnvelope"])?;
+    let dsse = match (top.opt("messageSignature"), top.opt("dsseEnvelope")) {
+        (Some(m), None) => {
+            check_message_signature(m)?;
+            false
+        }
+        (None, Some(d)) => {
+            check_envelope(d)?;
+            true
+        }
+        _ => return Err(top.err("exactly one of messageSignature and dsseEnvelope is required".into())),
+    };
+
+    let vm = top.obj("verificationMaterial")?;
+    vm.only(&["x509CertificateChain", "certificate", "publicKey", "tlogEntries", "timestampVerificationData"])?;
+    let present: Vec<&str> = ["x509CertificateChain", "certificate", "publicKey"]
+        .into_iter()
+        .filter(|k| vm.opt(k).is_some())
+        .collect();
+    let managed_key = match present.as_slice() {
+        ["x509CertificateChain"] => {
+            if version == BundleVersion::V03 {
+                return Err(vm.err("a v0.3 bundle must carry a single certificate, not a chain".into()));
+            }
+            let chain = vm.obj("x509CertificateChain")?;
+            chain.only(&["certificates"])?;
+            let certs = chain.arr("certificates", limits::CHAIN)?;
+            if certs.is_empty() {
+                return Err(vm.err("x509CertificateChain.certificates is empty".into()));
+            }
+            for c in certs {
+                check_raw_bytes(c, "certificate")?;
+            }
+            false
+        }
+        ["certificate"] => {
+            if version != BundleVersion::V03 {
+                return Err(vm.err("verificationMaterial.certificate needs bundle v0.3".into()));
+            }
+            check_raw_bytes(vm.req("certificate")?, "certificate")?;
+            false
+        }
+        ["publicKey"] => true,
+        _ => {
+            return Err(vm.err(
+                "exactly one of x509CertificateChain, certificate and publicKey is required".into(),
+            ))
+        }
+    };
+
+    let timestamps = check_timestamps(&vm)?;
+    let entries = match vm.opt("tlogEntries") {
+        Some(_) => vm.arr("tlogEntries", limits::TLOG)?.as_slice(),
+        None => &[],
+    };
+    if entries.is_empty() {
+        return Err(Error::new(
+            ErrorKind::TlogEntryMissing,
+            "1.2.4",
+            "the bundle has no transparency-log entry",
+        ));
+    }
+    let mut seen = HashSet::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let key = check_entry(entry, i, false)?;
+        if !seen.insert(key) {
+            return Err(Error::new(
+                ErrorKind::TlogDuplicateEntry,
+                "1.3.6",
+                format!("tlog entry {i} repeats an earlier (logId, logIndex)"),
+            ));
+        }
+        check_version_rules(entry, i, version, timestamps > 0)?;
+    }
+    Ok(BundleShape { version, dsse, managed_key })
+}
+
+fn check_raw_bytes(v: &Value, what: &str) -> Result<()> {
+    let o = Obj::new(v, ErrorKind::BundleInvalid, STEP, what)?;
+    o.only(&["rawBytes"])?;
+    let raw = o.opt_str("rawBytes")?.unwrap_or("");
+    if raw.is_empty() {
+        return Err(o.err(format!("{what}.rawBytes is empty")));
+    }
+    if raw.len() / 4 * 3 > limits::CERT {
+        return Err(Error::new(ErrorKind::InputTooLarge, "0.5", format!("{what} exceeds {} bytes", limits::CERT)));
+    }
+    Ok(())
+}
+
+fn check_message_signature(v: &Value) -> Result<()> {
+    let m = Obj::new(v, ErrorKind::BundleInvalid, "1.2.7", "messageSignature")?;
+    m.only(&["messageDigest", "signature"])?;
+    if m.opt_str("signature")?.unwrap_or("").is_empty() {
+        return Err(m.err("messageSignature.signature is empty".into()));
+    }
+    if m.opt("messageDigest").is_some() {
+        let d = m.obj("messageDigest")?;
+        d.only(&["algorithm", "digest"])?;
+        let alg = d.str("algorithm")?;
+        let digest = decode_b64(d.str("digest")?, ErrorKind::BundleInvalid, "1.2.7")?;
+        if alg != "SHA2_256" || digest.len() != 32 {
+            return Err(d.err(format!(
+                "messageDigest must be SHA2_256 with 32 bytes, found {alg:?} with {} bytes",
+                digest.len()
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn check_envelope(v: &Value) -> Result<()> {
+    let e = Obj::new(v, ErrorKind::BundleInvalid, "1.2.8", "dsseEnvelope")?;
+    e.only(&["payload", "payloadType", "signatures"])?;
+    e.str("payloadType")?;
+    if e.str("payload")?.len() / 4 * 3 > limits::PAYLOAD {
+        return Err(Error::new(ErrorKind::InputTooLarge, "0.5", "DSSE payload exceeds the 8 MiB limit"));
+    }
+    let sigs = e.opt("signatures").and_then(Value::as_array).map_or(0, Vec::len);
+    if sigs != 1 {
+        return Err(Error::new(
+            ErrorKind::DsseSignatureCountInvalid,
+            "1.2.8",
+            format!("a DSSE envelope must carry exactly one signature, found {sigs}"),
+        ));
+    }
+    let sig = Obj::new(
+        e.arr("signatures", 1)?.first().unwrap_or(&Value::Null),
+        ErrorKind::BundleInvalid,
+        "1.2.8",
+        "dsseEnvelope.signatures[0]",
+    )?;
+    sig.only(&["sig", "keyid"])?;
+    if sig.opt_str("sig")?.unwrap_or("").is_empty() {
+        return Err(Error::new(ErrorKind::DsseSignatureCountInvalid, "1.2.8", "the DSSE signature is empty"));
+    }
+    Ok(())
+}
+
+fn check_timestamps(vm: &Obj<'_>) -> Result<usize> {
+    let Some(tvd) = vm.opt("timestampVerificationData") else { return Ok(0) };
+    let tvd = Obj::new(tvd, ErrorKind::BundleInvalid, "1.2.5", "timestampVerificationData")?;
+    tvd.only(&["rfc3161Timestamps"])?;
+    let Some(_) = tvd.opt("rfc3161Timestamps") else { return Ok(0) };
+    let list = tvd.arr("rfc3161Timestamps", limits::TSA)?;
+    let mut seen = HashSet::new();
+    for t in list {
+        let t = Obj::new(t, ErrorKind::BundleInvalid, "1.2.5", "rfc3161Timestamps[]")?;
+        t.only(&["signedTimestamp"])?;
+        let raw = t.str("signedTimestamp")?;
+        if raw.len() / 4 * 3 > limits::TSR {
+            return Err(Error::new(ErrorKind::InputTooLarge, "0.5", "a timestamp response exceeds 64 KiB"));
+        }
+        let bytes = decode_b64(raw, ErrorKind::TimestampMalformed, "5.3")?;
+        if !seen.insert(bytes) {
+            return Err(Error::new(ErrorKind::TimestampDuplicate, "5.2", "two identical RFC 3161 timestamps"));
+        }
+    }
+    Ok(list.len())
+}
+
+/// Check one transparency-log entry (spec §1.3); returns its (logId, logIndex).
+/// `lenient` ignores unknown fields, as PEP 740 requires (§0.4.7).
+///
+/// # Errors
+/// `TlogEntryInvalid`, `UnsupportedLogEntryKind`, `TlogInclusionProofInvalid`,
+/// `MalformedEncoding` or `InputTooLarge`.
+pub fn check_entry(v: &Value, i: usize, lenient: bool) -> Result<(String, i64)> {
+    let path = format!("tlogEntries[{i}]");
+    let e = Obj::new(v, ErrorKind::TlogEntryInvalid, "1.3.1", &path)?;
+    if !lenient {
+        e.only(&[
+            "logIndex", "logId", "kindVersion", "integratedTime", "inclusionPromise",
+            "inclusionProof", "canonicalizedBody",
+        ])?;
+    }
+    let log_index = int64(e.req("logIndex")?, &format!("{path}.logIndex"))?;
+    if log_index < 0 {
+        return Err(e.err(format!("{path}.logIndex is negative")));
+    }
+    if let Some(t) = e.opt("integratedTime") {
+        if int64(t, &format!("{path}.integratedTime"))? < 0 {
+            return Err(e.err(format!("{path}.integratedTime is negative")));
+        }
+    }
+    let log_id = e.obj("logId")?.str("keyId")?.to_owned();
+    let kv = e.obj("kindVersion")?;
+    let (kind, version) = (kv.str("kind")?, kv.str("version")?);
+    if !matches!(
+        (kind, version),
+        ("hashedrekord", "0.0.1" | "0.0.2") | ("dsse", "0.0.1") | ("intoto", "0.0.2")
+    ) {
+        return Err(Error::new(
+            ErrorKind::UnsupportedLogEntryKind,
+            "1.3.5",
+            format!("{path} has unsupported kind {kind:?} version {version:?}"),
+        ));
+    }
+    let body_b64 = e.str("canonicalizedBody")?;
+    if body_b64.len() / 4 * 3 > limits::DOC {
+        return Err(Error::new(ErrorKind::InputTooLarge, "0.5", format!("{path}.canonicalizedBody is too large")));
+    }
+    let body = decode_b64(body_b64, ErrorKind::TlogEntryInvalid, "1.3.4")?;
+    let body = json::parse(&body, limits::DOC, "log entry body")
+        .map_err(|err| Error::new(ErrorKind::TlogEntryInvalid, "1.3.4", err.detail().to_owned()))?;
+    let b = Obj::new(&body, ErrorKind::TlogEntryInvalid, "1.3.4", "log entry body")?;
+    b.only(&["apiVersion", "kind", "spec"])?;
+    if b.str("kind")? != kind || b.str("apiVersion")? != version {
+        return Err(e.err(format!(
+            "{path}: kindVersion says {kind}/{version} but the body is {:?}/{:?}",
+            b.opt_str("kind")?.unwrap_or(""),
+            b.opt_str("apiVersion")?.unwrap_or("")
+        )));
+    }
+    if let Some(p) = e.opt("inclusionProof") {
+        let p = Obj::new(p, ErrorKind::TlogInclusionProofInvalid, "1.3.3", &format!("{path}.inclusionProof"))?;
+        if !lenient {
+            p.only(&["logIndex", "rootHash", "treeSize", "hashes", "checkpoint"])?;
+        }
+        let hashes = match p.opt("hashes") {
+            Some(_) => p.arr("hashes", limits::PROOF)?.len(),
+            None => 0,
+        };
+        let _ = hashes;
+        let size = int64(p.req("treeSize")?, "inclusionProof.treeSize")?;
+        let idx = int64(p.req("logIndex")?, "inclusionProof.logIndex")?;
+        if size < 1 || idx < 0 || idx >= size {
+            return Err(p.err(format!("inclusion proof index {idx} is outside tree size {size}")));
+        }
+        let cp = p.obj("checkpoint")?;
+        let env = cp.str("envelope")?;
+        if env.is_empty() {
+            return Err(p.err("the checkpoint is empty".into()));
+        }
+        if env.len() > limits::CHECKPOINT {
+            return Err(Error::new(ErrorKind::InputTooLarge, "0.5", "checkpoint exceeds 64 KiB"));
+        }
+        check_checkpoint(env)?;
+    }
+    Ok((log_id, log_index))
+}
+
+/// §4.4.1–§4.4.3: the checkpoint's note and signature-line syntax.
+///
+/// # Errors
+/// `TlogCheckpointInvalid` naming the broken rule.
+pub fn check_checkpoint(env: &str) -> Result<()> {
+    let bad = |d: &str| Error::new(ErrorKind::TlogCheckpointInvalid, "4.4", format!("checkpoint: {d}"));
+    if !env.ends_with('\n') {
+        return Err(bad("does not end with a newline"));
+    }
+    let mut parts = env.split("\n\n");
+    let (Some(note), Some(sigs), None) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(bad("needs exactly one blank line between note and signatures"));
+    };
+    if note.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(bad("contains control characters"));
+    }
+    let lines: Vec<&str> = note.split('\n').collect();
+    let [origin, size, root, ..] = lines.as_slice() else {
+        return Err(bad("needs origin, tree size and root hash lines"));
+    };
+    if origin.is_empty() {
+        return Err(bad("origin line is empty"));
+    }
+    let size_ok = !size.is_empty()
+        && size.bytes().all(|b| b.is_ascii_digit())
+        && (*size == "0" || !size.starts_with('0'))
+        && size.parse::<u64>().is_ok();
+    if !size_ok {
+        return Err(bad("tree size line is not a decimal number"));
+    }
+    if base64::engine::general_purpose::STANDARD.decode(root).map(|r| r.len()) != Ok(32) {
+        return Err(bad("root hash line is not base64 of 32 bytes"));
+    }
+    if lines.iter().skip(3).any(|l| l.is_empty()) {
+        return Err(bad("empty extension line"));
+    }
+    let sig_lines: Vec<&str> = sigs.strip_suffix('\n').unwrap_or(sigs).split('\n').collect();
+    if sig_lines.is_empty() || sig_lines.len() > 64 {
+        return Err(bad("needs 1 to 64 signature lines"));
+    }
+    for line in sig_lines {
+        let mut f = line.strip_prefix("\u{2014} ").unwrap_or("").splitn(2, ' ');
+        let (name, sig) = (f.next().unwrap_or(""), f.next().unwrap_or(""));
+        let decoded = base64::engine::general_purpose::STANDARD.decode(sig).map(|s| s.len());
+        if name.is_empty() || name.contains('+') || !matches!(decoded, Ok(n) if n >= 5) {
+            return Err(bad("malformed signature line"));
+        }
+    }
+    Ok(())
+}
+
+/// §1.2.6: per-version proof and promise requirements.
+fn check_version_rules(v: &Value, i: usize, version: BundleVersion, has_tsa: bool) -> Result<()> {
+    let e = Obj::new(v, ErrorKind::TlogEntryInvalid, "1.2.6", "tlog entry")?;
+    let v2 = e.obj("kindVersion")?.str("version")? == "0.0.2"
+        && e.obj("kindVersion")?.str("kind")? == "hashedrekord";
+    let proof = e.opt("inclusionProof").is_some();
+    let promise = e.opt("inclusionPromise").is_some();
+    if (version >= BundleVersion::V02 || v2) && !proof {
+        return Err(Error::new(
+            ErrorKind::TlogInclusionProofMissing,
+            "1.2.6",
+            format!("tlog entry {i} has no inclusion proof, which bundle {version:?} requires"),
+        ));
+    }
+    if !v2 && !promise && (version == BundleVersion::V01 || !has_tsa) {
+        return Err(Error::new(
+            ErrorKind::TlogInclusionPromiseMissing,
+            "1.2.6",
+            format!("tlog entry {i} has no inclusion promise and the bundle has no timestamp"),
+        ));
+    }
+    Ok(())
+}
+
+/// Parse a protobuf-JSON int64: a decimal string or a JSON integer (§0.4.3).
+///
+/// # Errors
+/// `MalformedEncoding` for signs, leading zeros, fractions, out-of-range values.
+pub fn int64(v: &Value, what: &str) -> Result<i64> {
+    let bad = || Error::new(ErrorKind::MalformedEncoding, "0.4.3", format!("{what} is not a valid int64"));
+    match v {
+        Value::Number(n) => n.as_i64().ok_or_else(bad),
+        Value::String(s) => {
+            let digits = s.strip_prefix('-').unwrap_or(s);
+            let canonical = !digits.is_empty()
+                && digits.bytes().all(|b| b.is_ascii_digit())
+                && (digits == "0" || !digits.starts_with('0'));
+            if !canonical {
+                return Err(bad());
+            }
+            s.parse::<i64>().map_err(|_| bad())
+        }
+        _ => Err(bad()),
+    }
+}
+
+/// Decode protobuf-JSON / DSSE base64 (§0.4.4): standard or URL-safe alphabet,
+/// padding optional but correct, no whitespace, canonical trailing bits.
+///
+/// # Errors
+/// `kind` if the text is not such base64.
+pub fn decode_b64(s: &str, kind: ErrorKind, step: &'static str) -> Result<Vec<u8>> {
+    use base64::engine::{general_purpose as gp, DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    const CFG: GeneralPurposeConfig = GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(false);
+    const STD: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, CFG);
+    const URL: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, CFG);
+    let _ = gp::STANDARD;
+    let engine = if s.contains(['-', '_']) { &URL } else { &STD };
+    engine
+        .decode(s)
+        .map_err(|e| Error::new(kind, step, format!("invalid base64 ({e})")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn int64_rules() {
+        assert_eq!(int64(&Value::from("147137139"), "x").ok(), Some(147_137_139));
+        for bad in ["+1", "01", "1.0", "1e3", "", "9223372036854775808", " 1"] {
+            assert_eq!(int64(&Value::from(bad), "x").map_err(|e| e.kind()), Err(ErrorKind::MalformedEncoding), "{bad}");
+        }
+    }
+
+    #[test]
+    fn base64_rules() {
+        assert_eq!(decode_b64("aGk=", ErrorKind::BundleInvalid, "t").ok(), Some(b"hi".to_vec()));
+        assert_eq!(decode_b64("aGk", ErrorKind::BundleInvalid, "t").ok(), Some(b"hi".to_vec()));
+        assert_eq!(decode_b64("-_8", ErrorKind::BundleInvalid, "t").ok(), Some(vec![0xfb, 0xff]));
+        for bad in ["aG k=", "aGk=\n", "aGl=", "+-__"] {
+            assert!(decode_b64(bad, ErrorKind::BundleInvalid, "t").is_err(), "{bad}");
+        }
+    }
+}

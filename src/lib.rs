@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: Apache-2.0
+//! slsa-verify-rs: prove a Python wheel (or any file) was built by the CI
+//! workflow you expect, from its PEP 740, SLSA or Sigstore attestation.
+//!
+//! Behaviour follows `verification-spec.md`; the Sigstore cryptography is
+//! the `sigstore-verify` crate, behind `adapter`. `verify::verify_bundle` and
+//! `wheel::verify_wheel` are the entry points.
+
+pub(crate) mod adapter;
+pub mod bundle;
+pub mod claims;
+pub mod error;
+pub mod io;
+pub mod json;
+pub mod limits;
+pub mod policy;
+pub mod statement;
+pub mod trust_root;
+pub mod verify;
+
+#[cfg(feature = "python")]
+mod python;
+
+pub use error::{Error, ErrorKind, Result};
+pub use trust_root::TrustedRoot;
+pub use verify::{verify_bundle, ArtifactInput, BundleSigner, Verification};
+
+/// The crypto backend compiled in (`ring+p256/p384` or `aws-lc-rs`).
+#[must_use]
+pub fn crypto_backend() -> &'static str {
+    adapter::backend_name()
+}

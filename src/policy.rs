@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: Apache-2.0
+//! Identity policies on a verified certificate (spec §7.2–§7.4): a raw
+//! Sigstore identity, and the PEP 740 Trusted Publishers. The caller's
+//! policy decides; nothing here trusts a claim the index made.
+
+use regex::Regex;
+
+use crate::claims::{oid, Claims, SanKind};
+use crate::error::{Error, ErrorKind, Result};
+
+const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
+const GITLAB_ISSUER: &str = "https://gitlab.com";
+const GOOGLE_ISSUER: &str = "https://accounts.google.com";
+const CIRCLECI_ISSUER: &str = "https://oidc.circleci.com";
+
+/// Longest identity regex we compile (bounds compile time and memory).
+const REGEX_MAX: usize = 4096;
+
+/// How a certificate identity (SAN) is matched (spec §7.3, P6).
+#[derive(Debug, Clone)]
+pub enum IdentityMatch {
+    /// Byte-for-byte equality.
+    Exact(String),
+    /// A regex matched against the whole SAN (implicitly `^(?:…)$`).
+    Regex(Regex),
+}
+
+impl IdentityMatch {
+    /// A fully anchored regex.
+    ///
+    /// # Errors
+    /// `UsageError` if the pattern is too long or invalid.
+    pub fn regex(pattern: &str) -> Result<Self> {
+        if pattern.len() > REGEX_MAX {
+            return Err(Error::new(ErrorKind::UsageError, "7.3", "identity regex is too long"));
+        }
+        regex::RegexBuilder::new(&format!("^(?:{pattern})$"))
+            .size_limit(1 << 20)
+            .build()
+            .map(Self::Regex)
+            .map_err(|e| Error::new(ErrorKind::UsageError, "7.3", format!("invalid identity regex: {e}")))
+    }
+
+    fn matches(&self, san: &str) -> bool {
+        match self {
+            Self::Exact(s) => s == san,
+            Self::Regex(r) => r.is_match(san),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Self::Exact(s) => format!("{s:?}"),
+            Self::Regex(r) => format!("a SAN matching /{}/", r.as_str()),
+        }
+    }
+}
+
+/// A PEP 740 Trusted Publisher (spec §7.4), as the caller expects it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Publisher {
+    /// GitHub Actions: `owner/repo` and the workflow file name.
+    GitHub { repository: String, workflow: String, environment: Option<String> },
+    /// GitLab CI: `namespace/project` and the CI file path.
+    GitLab { repository: String, workflow_filepath: String, environment: Option<String> },
+    /// Google Cloud Build: the service-account e-mail.
+    Google { email: String },
+    /// CircleCI: project and pipeline definition ids.
+    CircleCi {
+        project_id: String,
+        pipeline_definition_id: String,
+        vcs_origin: Option<String>,
+        vcs_ref: Option<String>,
+    },
+}
+
+/// Check a raw identity: effective issuer exact, SAN exact or anchored regex.
+///
+/// # Errors
+/// `IssuerMismatch` or `IdentityMismatch`.
+pub fn check_identity(claims: &Claims, identity: &IdentityMatch, issuer: &str) -> Result<()> {
+    let actual = claims.issuer();
+    if actual != Some(issuer) {
+        return Err(Error::mismatch(ErrorKind::IssuerMismatch, "7.3", "OIDC issuer", &issuer, &actual));
+    }
+    if !identity.matches(&claims.san) {
+        return Err(Error::new(
+            ErrorKind::IdentityMismatch,
+            "7.3",
+            format!("certificate identity: expected {}, found {:?}", identity.describe(), claims.san),
+        ));
+    }
+    Ok(())
+}
+
+/// What the publisher check could not prove from signed evidence alone.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PublisherOutcome {
+    /// True when the environment rests on the index's word (§7.4.1.4b).
+    pub environment_unchecked: bool,
+}
+
+fn mismatch(field: &str, expected: &dyn std::fmt::Debug, actual: &dyn std::fmt::Debug) -> Error {
+    Error::mismatch(ErrorKind::PublisherMismatch, "7.4", field, expected, actual)
+}
+
+/// Check `claims` against the expected publisher (spec §7.4). `index_environment`
+/// is the `environment` of the publisher object that came with the provenance.
+///
+/// # Errors
+/// `PublisherMismatch` naming the failing field.
+pub fn check_publisher(
+    claims: &Claims,
+    expected: &Publisher,
+    index_environment: Option<&str>,
+) -> Result<PublisherOutcome> {
+    match expected {
+        Publisher::GitHub { repository, workflow, environment } => {
+            let issuer = claims.ext(oid::ISSUER);
+            if issuer != Some(GITHUB_ISSUER) {
+                return Err(mismatch("issuer (.1.8)", &GITHUB_ISSUER, &issuer));
+            }
+            let repo_uri = format!("https://github.com/{repository}");
+            let actual = claims.ext(oid::SOURCE_REPOSITORY_URI);
+            if actual != Some(repo_uri.as_str()) {
+                return Err(mismatch("source repository (.1.12)", &repo_uri, &actual));
+            }
+            let base = format!("{repo_uri}/.github/workflows/{workflow}@");
+            check_build_config(claims, &base, false)?;
+            check_environment(claims, environment.as_deref(), index_environment)
+        }
+        Publisher::GitLab { repository, workflow_filepath, environment } => {
+            let issuer = claims.ext(oid::ISSUER);
+            if issuer != Some(GITLAB_ISSUER) {
+                return Err(mismatch("issuer (.1.8)", &GITLAB_ISSUER, &issuer));
+            }
+            let repo_uri = format!("https://gitlab.com/{repository}");
+            let actual = claims.ext(oid::SOURCE_REPOSITORY_URI);
+            if actual != Some(repo_uri.as_str()) {
+                return Err(mismatch("source repository (.1.12)", &repo_uri, &actual));
+            }
+            let base = format!("{repo_uri}//{workflow_filepath}@");
+            check_build_config(claims, &base, true)?;
+            check_environment(claims, environment.as_deref(), index_environment)
+        }
+        Publisher::Google { email } => {
+            let issuer = claims.ext(oid::ISSUER_LEGACY).or_else(|| claims.ext(oid::ISSUER));
+            if issuer != Some(GOOGLE_ISSUER) {
+                return Err(mismatch("issuer (.1.1)", &GOOGLE_ISSUER, &issuer));
+            }
+            if claims.san_kind != SanKind::Email || claims.san != *email {
+                return Err(mismatch("service account (SAN)", email, &claims.san));
+            }
+            Ok(PublisherOutcome::default())
+        }
+        Publisher::CircleCi { project_id, pipeline_definition_id, vcs_origin, vcs_ref } => {
+            let issuer = claims.issuer();
+            if issuer != Some(CIRCLECI_ISSUER) {
+                return Err(mismatch("issuer", &CIRCLECI_ISSUER, &issuer));
+            }
+            let san = format!(
+                "https://circleci.com/api/v2/projects/{project_id}/pipeline-definitions/{pipeline_definition_id}"
+            );
+            if claims.san != san {
+                return Err(mismatch("pipeline definition (SAN)", &san, &claims.san));
+            }
+            if let Some(origin) = vcs_origin {
+                let actual = claims.ext(oid::SOURCE_REPOSITORY_URI);
+                if actual != Some(origin.as_str()) {
+                    return Err(mismatch("VCS origin (.1.12)", origin, &actual));
+                }
+            }
+            if let Some(r) = vcs_ref {
+                let actual = claims.ext(oid::SOURCE_REPOSITORY_REF);
+                if actual != Some(r.as_str()) {
+                    return Err(mismatch("VCS ref (.1.14)", r, &actual));
+                }
+            }
+            Ok(PublisherOutcome::default())
+        }
+    }
+}
+
+/// §7.4.1.3 / §7.4.2.4: Build Config URI == base + (digest or ref).
+fn check_build_config(claims: &Claims, base: &str, need_both: bool) -> Result<()> {
+    let digest = claims.ext(oid::SOURCE_REPOSITORY_DIGEST);
+    let git_ref = claims.ext(oid::SOURCE_REPOSITORY_REF);
+    if need_both && (digest.is_none() || git_ref.is_none()) {
+        return Err(mismatch("source digest and ref (.1.13, .1.14)", &"both present", &(digest, git_ref)));
+    }
+    if digest.is_none() && git_ref.is_none() {
+        return Err(mismatch("source digest or ref (.1.13/.1.14)", &"one present", &"neither"));
+    }
+    let actual = claims.ext(oid::BUILD_CONFIG_URI);
+    let ok = [digest, git_ref]
+        .into_iter()
+        .flatten()
+        .any(|suffix| actual == Some(format!("{base}{suffix}").as_str()));
+    if !ok {
+        return Err(mismatch("build config / workflow (.1.18)", &format!("{base}<ref or sha>"), &actual));
+    }
+    Ok(())
+}
+
+/// §7.4.1.4: the environment, when the caller names one.
+fn check_environment(claims: &Claims, expected: Option<&str>, index: Option<&str>) -> Result<PublisherOutcome> {
+    let Some(expected) = expected.filter(|e| !e.is_empty()) else {
+        return Ok(PublisherOutcome::default());
+    };
+    if let Some(signed) = claims.ext(oid::DEPLOYMENT_ENVIRONMENT) {
+        if signed != expected {
+            return Err(mismatch("environment (.1.23)", &expected, &signed));
+        }
+        return Ok(PublisherOutcome::default());
+    }
+    if index == Some(expected) {
+        return Ok(PublisherOutcome { environment_unchecked: true });
+    }
+    Err(mismatch("environment", &expected, &index))
+}

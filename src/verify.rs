@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: Apache-2.0
+//! THE orchestrator (spec §0.6): steps V0–V15 in order. The Sigstore steps
+//! (V3–V9, V11–V12) are one adapter call; everything else is ours.
+
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::adapter;
+use crate::bundle;
+use crate::claims::{oid, Claims};
+use crate::error::{Error, ErrorKind, Result};
+use crate::io;
+use crate::json;
+use crate::limits;
+use crate::policy::{self, IdentityMatch};
+use crate::statement::Statement;
+use crate::trust_root::TrustedRoot;
+
+/// What a successful verification proved (product.md `Verification`).
+/// Every field is derived from verified data, except `publisher`, which is
+/// the index's claim and is reported as such.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    /// The artifact's file name (or the digest argument).
+    pub artifact_name: String,
+    /// Lowercase hex SHA-256 of the artifact bytes.
+    pub sha256: String,
+    /// The attestation format that was verified.
+    pub format: &'static str,
+    /// The statement's predicate type (DSSE only).
+    pub predicate_type: Option<String>,
+    /// The statement's predicate (DSSE only).
+    pub predicate: Option<Value>,
+    /// The certificate SAN (or `key` for managed-key bundles).
+    pub identity: String,
+    /// The certificate's effective OIDC issuer.
+    pub issuer: Option<String>,
+    /// Source repository URI from the certificate.
+    pub source_repository: Option<String>,
+    /// Source ref from the certificate.
+    pub source_ref: Option<String>,
+    /// Source commit from the certificate.
+    pub source_digest: Option<String>,
+    /// The publisher object the index asserted, when there was one.
+    pub publisher: Option<Value>,
+    /// Global index of the first transparency-log entry.
+    pub log_index: Option<i64>,
+    /// The earliest verified signing time, RFC 3339 UTC.
+    pub signed_at: String,
+    /// Non-security observations (spec §9 "Warnings").
+    pub warnings: Vec<String>,
+}
+
+/// What the artifact is: a file to hash, or a digest given by the caller.
+#[derive(Debug, Clone)]
+pub enum ArtifactInput<'a> {
+    /// A file, hashed as a stream.
+    Path(&'a Path),
+    /// `sha256:<hex>` from the caller (verify-bundle only).
+    Digest([u8; 32]),
+}
+
+impl ArtifactInput<'_> {
+    fn resolve(&self) -> Result<(String, [u8; 32])> {
+        match self {
+            Self::Path(p) => {
+                let name = p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned());
+                Ok((name, io::sha256_file(p)?))
+            }
+            Self::Digest(d) => Ok((format!("sha256:{}", io::hex(d)), *d)),
+        }
+    }
+}
+
+/// The signer check for a plain bundle: an identity, or a managed key.
+#[derive(Debug, Clone)]
+pub enum BundleSigner {
+    /// SAN (exact or regex) and OIDC issuer.
+    Identity {
+        /// SAN matcher.
+        identity: IdentityMatch,
+        /// Exact issuer.
+        issuer: String,
+    },
+    /// A PEM public key for `verificationMaterial.publicKey` bundles.
+    Key(String),
+}
+
+/// A bundle that passed the Sigstore checks, with its certificate claims.
+pub(crate) struct CheckedBundle {
+    pub claims: Option<Claims>,
+    pub statement: Option<Statement>,
+    pub verified: adapter::VerifiedBundle,
+}
+
+/// V2–V12 for one bundle JSON value: structure, Sigstore checks, claims,
+/// statement parse. The identity policy is the caller's next step.
+pub(crate) fn check_bundle(
+    trust: &TrustedRoot,
+    value: &Value,
+    digest: &[u8; 32],
+    key_pem: Option<&str>,
+) -> Result<CheckedBundle> {
+    // V2–V3: structure, media type, counts and per-version rules.
+    let shape = bundle::check(value)?;
+    if shape.managed_key && key_pem.is_none() {
+        return Err(Error::new(
+            ErrorKind::BundleInvalid,
+            "1.2.3",
+            "the bundle is signed with a managed key; pass --key",
+        ));
+    }
+    // V4 (§4.2): at least one entry must come from a log the root knows.
+    let known = value
+        .pointer("/verificationMaterial/tlogEntries")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.pointer("/logId/keyId").and_then(Value::as_str))
+        .filter_map(|k| bundle::decode_b64(k, ErrorKind::TlogEntryInvalid, "1.3.1").ok())
+        .any(|id| trust.knows_tlog(&id));
+    if !known {
+        return Err(Error::new(
+            ErrorKind::TlogUnknownLog,
+            "4.2",
+            format!("no transparency-log entry comes from a log in the trusted root ({})", trust.name()),
+        ));
+    }
+    // V4–V9, V11–V12: the Sigstore verification proper.
+    let text = serde_json::to_string(value)
+        .map_err(|e| Error::new(ErrorKind::BundleInvalid, "1.2", e.to_string()))?;
+    let verified = adapter::verify(trust.material(), &text, digest, key_pem)?;
+    // V9–V10 input: the leaf's claims, strictly decoded.
+    let claims = verified.leaf_der.as_deref().map(Claims::from_der).transpose()?;
+    // V13: the statement of a DSSE envelope.
+    let statement = match &verified.envelope {
+        Some((payload_type, payload)) => {
+            let st = Statement::from_envelope(payload_type, payload)?;
+            st.matching_subject(&io::hex(digest))?;
+            Some(st)
+        }
+        None => None,
+    };
+    Ok(CheckedBundle { claims, statement, verified })
+}
+
+/// Verify a plain Sigstore bundle (product.md `verify_bundle`).
+///
+/// # Errors
+/// The §9 kind of the first failing step.
+pub fn verify_bundle(
+    artifact: &ArtifactInput<'_>,
+    bundle_bytes: &[u8],
+    signer: &BundleSigner,
+    trust: &TrustedRoot,
+) -> Result<Verification> {
+    // V1: hash the artifact.
+    let (artifact_name, digest) = artifact.resolve()?;
+    // V2: strict JSON.
+    let value = json::parse(bundle_bytes, limits::DOC, "bundle")?;
+    let key = match signer {
+        BundleSigner::Key(pem) => Some(pem.as_str()),
+        BundleSigner::Identity { .. } => None,
+    };
+    let checked = check_bundle(trust, &value, &digest, key)?;
+    // V10: identity policy.
+    if let (BundleSigner::Identity { identity, issuer }, Some(claims)) = (signer, &checked.claims) {
+        policy::check_identity(claims, identity, issuer)?;
+    }
+    Ok(report(artifact_name, &digest, "sigstore-bundle", &checked, None, Vec::new()))
+}
+
+/// Build the public result from a checked bundle.
+pub(crate) fn report(
+    artifact_name: String,
+    digest: &[u8; 32],
+    format: &'static str,
+    checked: &CheckedBundle,
+    publisher: Option<Value>,
+    warnings: Vec<String>,
+) -> Verification {
+    let claims = checked.claims.as_ref();
+    let signed_at = checked
+        .verified
+        .times
+        .first()
+        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default();
+    Verification {
+        artifact_name,
+        sha256: io::hex(digest),
+        format,
+        predicate_type: checked.statement.as_ref().map(|s| s.predicate_type.clone()),
+        predicate: checked.statement.as_ref().map(|s| s.predicate.clone()),
+        identity: claims.map_or_else(|| "key".to_owned(), |c| c.san.clone()),
+        issuer: claims.and_then(|c| c.issuer().map(str::to_owned)),
+        source_repository: claims.and_then(Claims::source_repository_uri),
+        source_ref: claims.and_then(|c| c.source_ref().map(str::to_owned)),
+        source_digest: claims.and_then(|c| c.ext(oid::SOURCE_REPOSITORY_DIGEST).or_else(|| c.source_digest()).map(str::to_owned)),
+        publisher,
+        log_index: checked.verified.log_index,
+        signed_at,
+        warnings,
+    }
+}
