@@ -8,7 +8,7 @@ fn main() {
         let root = match root { Ok(r) => r, Err(e) => { println!("{name}: ROOT {:?} {}", e.kind(), e.detail()); continue; } };
         let bundle = std::fs::read(base.join(c["bundle"].as_str().unwrap())).unwrap();
         let signer = match c["key"].as_str() { Some(k) => BundleSigner::Key(std::fs::read_to_string(base.join(k)).unwrap()),
-            None => BundleSigner::Identity { identity: policy::IdentityMatch::Exact(c["identity"].as_str().unwrap().into()), issuer: c["issuer"].as_str().unwrap().into() } };
+            None => BundleSigner::Policy(Policy::Identity { identity: policy::IdentityMatch::Exact(c["identity"].as_str().unwrap().into()), issuer: c["issuer"].as_str().unwrap().into() }) };
         let art = base.join(c["artifact"].as_str().unwrap());
         let r1 = verify_bundle(&ArtifactInput::Path(&art), &bundle, &signer, &root);
         let d = io::parse_digest_arg(c["digest_arg"].as_str().unwrap()).unwrap();

@@ -14,6 +14,7 @@ pub mod io;
 pub mod json;
 pub mod limits;
 pub mod policy;
+pub mod slsa;
 pub mod statement;
 pub mod trust_root;
 pub mod verify;
@@ -23,6 +24,7 @@ mod python;
 
 pub use error::{Error, ErrorKind, Result};
 pub use trust_root::TrustedRoot;
+pub use policy::Policy;
 pub use verify::{verify_bundle, ArtifactInput, BundleSigner, Verification};
 
 /// The crypto backend compiled in (`ring+p256/p384` or `aws-lc-rs`).

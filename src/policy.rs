@@ -58,6 +58,7 @@ impl IdentityMatch {
 
 /// A PEP 740 Trusted Publisher (spec §7.4), as the caller expects it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[expect(missing_docs, reason = "fields are the PEP 740 publisher fields of the same name")]
 pub enum Publisher {
     /// GitHub Actions: `owner/repo` and the workflow file name.
     GitHub { repository: String, workflow: String, environment: Option<String> },
@@ -72,6 +73,80 @@ pub enum Publisher {
         vcs_origin: Option<String>,
         vcs_ref: Option<String>,
     },
+}
+
+/// The caller's policy: who must have built the artifact (product.md).
+#[derive(Debug, Clone)]
+pub enum Policy {
+    /// A raw Sigstore identity (SAN and issuer).
+    Identity {
+        /// SAN matcher.
+        identity: IdentityMatch,
+        /// Exact OIDC issuer.
+        issuer: String,
+    },
+    /// A PEP 740 Trusted Publisher.
+    Publisher(Publisher),
+    /// slsa-verifier style source and builder expectations.
+    Slsa(crate::slsa::SlsaSource),
+}
+
+impl Policy {
+    /// Parse the JSON form the Python layer sends (`{"kind": "github", …}`).
+    ///
+    /// # Errors
+    /// `UsageError` for an unknown kind, a missing or empty field.
+    pub fn from_json(text: &str) -> Result<Self> {
+        let value = crate::json::parse(text.as_bytes(), 1 << 16, "policy")
+            .map_err(|e| Error::new(ErrorKind::UsageError, "7", e.detail().to_owned()))?;
+        let o = crate::json::Obj::new(&value, ErrorKind::UsageError, "7", "policy")?;
+        let req = |k: &str| -> Result<String> {
+            let v = o.str(k)?;
+            if v.is_empty() {
+                return Err(o.err(format!("policy field {k} must not be empty")));
+            }
+            Ok(v.to_owned())
+        };
+        let opt = |k: &str| -> Result<Option<String>> {
+            Ok(o.opt_str(k)?.filter(|v| !v.is_empty()).map(str::to_owned))
+        };
+        Ok(match o.str("kind")? {
+            "identity" => {
+                let identity = req("identity")?;
+                let identity = if o.opt("regex").and_then(serde_json::Value::as_bool) == Some(true) {
+                    IdentityMatch::regex(&identity)?
+                } else {
+                    IdentityMatch::Exact(identity)
+                };
+                Self::Identity { identity, issuer: req("issuer")? }
+            }
+            "github" => Self::Publisher(Publisher::GitHub {
+                repository: req("repository")?,
+                workflow: req("workflow")?,
+                environment: opt("environment")?,
+            }),
+            "gitlab" => Self::Publisher(Publisher::GitLab {
+                repository: req("repository")?,
+                workflow_filepath: req("workflow_filepath")?,
+                environment: opt("environment")?,
+            }),
+            "google" => Self::Publisher(Publisher::Google { email: req("email")? }),
+            "circleci" => Self::Publisher(Publisher::CircleCi {
+                project_id: req("project_id")?,
+                pipeline_definition_id: req("pipeline_definition_id")?,
+                vcs_origin: opt("vcs_origin")?,
+                vcs_ref: opt("vcs_ref")?,
+            }),
+            "slsa" => Self::Slsa(crate::slsa::SlsaSource {
+                source_uri: req("source_uri")?,
+                source_tag: opt("source_tag")?,
+                source_branch: opt("source_branch")?,
+                source_versioned_tag: opt("source_versioned_tag")?,
+                builder_id: opt("builder_id")?,
+            }),
+            other => return Err(o.err(format!("unknown policy kind {other:?}"))),
+        })
+    }
 }
 
 /// Check a raw identity: effective issuer exact, SAN exact or anchored regex.

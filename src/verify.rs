@@ -14,7 +14,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::io;
 use crate::json;
 use crate::limits;
-use crate::policy::{self, IdentityMatch};
+use crate::policy::{self, Policy};
 use crate::statement::Statement;
 use crate::trust_root::TrustedRoot;
 
@@ -74,16 +74,11 @@ impl ArtifactInput<'_> {
     }
 }
 
-/// The signer check for a plain bundle: an identity, or a managed key.
+/// Who must have signed a plain bundle: a policy, or a managed key.
 #[derive(Debug, Clone)]
 pub enum BundleSigner {
-    /// SAN (exact or regex) and OIDC issuer.
-    Identity {
-        /// SAN matcher.
-        identity: IdentityMatch,
-        /// Exact issuer.
-        issuer: String,
-    },
+    /// A certificate policy (identity, publisher or SLSA source).
+    Policy(Policy),
     /// A PEM public key for `verificationMaterial.publicKey` bundles.
     Key(String),
 }
@@ -162,14 +157,45 @@ pub fn verify_bundle(
     let value = json::parse(bundle_bytes, limits::DOC, "bundle")?;
     let key = match signer {
         BundleSigner::Key(pem) => Some(pem.as_str()),
-        BundleSigner::Identity { .. } => None,
+        BundleSigner::Policy(_) => None,
     };
     let checked = check_bundle(trust, &value, &digest, key)?;
-    // V10: identity policy.
-    if let (BundleSigner::Identity { identity, issuer }, Some(claims)) = (signer, &checked.claims) {
-        policy::check_identity(claims, identity, issuer)?;
+    // V10, V14: the caller's policy.
+    let mut warnings = Vec::new();
+    if let BundleSigner::Policy(p) = signer {
+        warnings = apply_policy(&checked, p, None)?;
     }
-    Ok(report(artifact_name, &digest, "sigstore-bundle", &checked, None, Vec::new()))
+    Ok(report(artifact_name, &digest, "sigstore-bundle", &checked, None, warnings))
+}
+
+/// V10 and V14: the caller's policy on a checked bundle. `index_publisher`
+/// is the publisher object a PEP 740 provenance carried (index's claim).
+/// Returns warnings.
+pub(crate) fn apply_policy(
+    checked: &CheckedBundle,
+    policy: &Policy,
+    index_environment: Option<&str>,
+) -> Result<Vec<String>> {
+    let claims = checked.claims.as_ref().ok_or_else(|| {
+        Error::new(ErrorKind::BundleInvalid, "1.2.3", "a certificate policy needs a certificate-signed bundle")
+    })?;
+    match policy {
+        Policy::Identity { identity, issuer } => policy::check_identity(claims, identity, issuer)?,
+        Policy::Publisher(p) => {
+            if policy::check_publisher(claims, p, index_environment)?.environment_unchecked {
+                return Ok(vec![
+                    "EnvironmentUnchecked: the certificate has no environment claim; the expected environment rests on the index's publisher record".to_owned(),
+                ]);
+            }
+        }
+        Policy::Slsa(source) => {
+            let st = checked.statement.as_ref().ok_or_else(|| {
+                Error::new(ErrorKind::PredicateTypeNotAllowed, "6.7", "an SLSA policy needs a DSSE bundle with SLSA provenance")
+            })?;
+            crate::slsa::check(claims, st, source)?;
+        }
+    }
+    Ok(Vec::new())
 }
 
 /// Build the public result from a checked bundle.

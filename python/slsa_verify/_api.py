@@ -1,0 +1,193 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Typed wrappers around the Rust core (``slsa_verify._core``).
+
+Python here only converts: every check and every decision is made in Rust.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import json
+import os
+from typing import Any, Union
+
+from slsa_verify import _core
+from slsa_verify._core import TrustedRoot
+
+__all__ = [
+    "CircleCIPublisher",
+    "GitHubPublisher",
+    "GitLabPublisher",
+    "GooglePublisher",
+    "Identity",
+    "Policy",
+    "SlsaSource",
+    "TrustedRoot",
+    "Verification",
+    "verify_bundle",
+]
+
+StrPath = Union[str, "os.PathLike[str]"]
+
+
+@dataclasses.dataclass(frozen=True)
+class GitHubPublisher:
+    """A GitHub Actions Trusted Publisher: ``owner/repo`` and a workflow file."""
+
+    repository: str
+    workflow: str
+    environment: str | None = None
+
+    def _to_json(self) -> str:
+        return json.dumps({"kind": "github", **dataclasses.asdict(self)})
+
+
+@dataclasses.dataclass(frozen=True)
+class GitLabPublisher:
+    """A GitLab CI Trusted Publisher: ``namespace/project`` and the CI file path."""
+
+    repository: str
+    workflow_filepath: str
+    environment: str | None = None
+
+    def _to_json(self) -> str:
+        return json.dumps({"kind": "gitlab", **dataclasses.asdict(self)})
+
+
+@dataclasses.dataclass(frozen=True)
+class GooglePublisher:
+    """A Google Cloud Build Trusted Publisher: the service-account e-mail."""
+
+    email: str
+
+    def _to_json(self) -> str:
+        return json.dumps({"kind": "google", **dataclasses.asdict(self)})
+
+
+@dataclasses.dataclass(frozen=True)
+class CircleCIPublisher:
+    """A CircleCI Trusted Publisher: project and pipeline-definition ids."""
+
+    project_id: str
+    pipeline_definition_id: str
+    vcs_origin: str | None = None
+    vcs_ref: str | None = None
+
+    def _to_json(self) -> str:
+        return json.dumps({"kind": "circleci", **dataclasses.asdict(self)})
+
+
+@dataclasses.dataclass(frozen=True)
+class Identity:
+    """A raw Sigstore identity: certificate SAN and OIDC issuer.
+
+    With ``regex=True`` the identity is a regular expression that must match
+    the whole SAN (it is anchored at both ends).
+    """
+
+    identity: str
+    issuer: str
+    _: dataclasses.KW_ONLY
+    regex: bool = False
+
+    def _to_json(self) -> str:
+        return json.dumps({"kind": "identity", **dataclasses.asdict(self)})
+
+
+@dataclasses.dataclass(frozen=True)
+class SlsaSource:
+    """slsa-verifier style expectations for SLSA provenance.
+
+    ``source_uri`` is ``github.com/OWNER/REPO``. At most one of ``source_tag``,
+    ``source_branch`` and ``source_versioned_tag`` is usually given.
+    """
+
+    source_uri: str
+    _: dataclasses.KW_ONLY
+    source_tag: str | None = None
+    source_branch: str | None = None
+    source_versioned_tag: str | None = None
+    builder_id: str | None = None
+
+    def _to_json(self) -> str:
+        return json.dumps({"kind": "slsa", **dataclasses.asdict(self)})
+
+
+Policy = Union[
+    GitHubPublisher, GitLabPublisher, GooglePublisher, CircleCIPublisher, Identity, SlsaSource
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class Verification:
+    """What a successful verification proved. Every field comes from verified
+    data, except ``publisher``: that is what the index asserted, for reference."""
+
+    artifact_name: str
+    sha256: str
+    format: str
+    predicate_type: str | None
+    predicate: dict[str, Any] | None
+    identity: str
+    issuer: str | None
+    source_repository: str | None
+    source_ref: str | None
+    source_digest: str | None
+    publisher: dict[str, Any] | None
+    log_index: int | None
+    signed_at: _dt.datetime
+    warnings: tuple[str, ...]
+
+    @classmethod
+    def _from_json(cls, text: str) -> Verification:
+        raw = json.loads(text)
+        raw["signed_at"] = _dt.datetime.fromisoformat(raw["signed_at"].replace("Z", "+00:00"))
+        raw["warnings"] = tuple(raw["warnings"])
+        return cls(**raw)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (``signed_at`` as RFC 3339 text)."""
+        out = dataclasses.asdict(self)
+        out["signed_at"] = self.signed_at.isoformat().replace("+00:00", "Z")
+        out["warnings"] = list(self.warnings)
+        return out
+
+
+def _root(trusted_root: TrustedRoot | StrPath | None) -> TrustedRoot | None:
+    if trusted_root is None or isinstance(trusted_root, TrustedRoot):
+        return trusted_root
+    return TrustedRoot.from_file(os.fspath(trusted_root))
+
+
+def _read(data: StrPath | bytes) -> bytes:
+    if isinstance(data, bytes):
+        return data
+    return _core.read_attestation(os.fspath(data))
+
+
+def verify_bundle(
+    artifact_or_digest: StrPath,
+    bundle: StrPath | bytes,
+    *,
+    policy: Policy | None = None,
+    key: bytes | None = None,
+    trusted_root: TrustedRoot | StrPath | None = None,
+) -> Verification:
+    """Verify a Sigstore bundle over a file, or over ``"sha256:<hex>"``.
+
+    Give exactly one of ``policy`` (who must have signed) and ``key`` (PEM
+    public key bytes, for managed-key bundles). Raises a
+    :class:`slsa_verify.errors.VerificationError` subclass on any failure.
+    """
+    target = os.fspath(artifact_or_digest)
+    is_digest = isinstance(target, str) and target.startswith("sha256:")
+    text = _core.verify_bundle(
+        _read(bundle),
+        artifact=None if is_digest else target,
+        digest=target if is_digest else None,
+        policy=policy._to_json() if policy is not None else None,
+        key=key.decode("utf-8", "replace") if key is not None else None,
+        trusted_root=_root(trusted_root),
+    )
+    return Verification._from_json(text)

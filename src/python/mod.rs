@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: Apache-2.0
+//! The only module that names pyo3 (house style, boundary rule 4): it
+//! converts types, releases the GIL around core calls, and maps errors once.
+
+use std::path::PathBuf;
+
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::types::PyType;
+
+use crate::error::Error;
+use crate::policy::Policy;
+use crate::verify::{self, ArtifactInput, BundleSigner};
+
+/// Raise the `slsa_verify.errors` class named like the error's kind.
+fn raise(py: Python<'_>, e: &Error) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let cls = py.import("slsa_verify.errors")?.getattr(e.kind().name())?;
+        let kwargs = pyo3::types::PyDict::new(py);
+        kwargs.set_item("step", e.step())?;
+        kwargs.set_item("attestation_index", e.attestation_index())?;
+        let exc = cls.call((e.detail(),), Some(&kwargs))?;
+        Ok(PyErr::from_value(exc))
+    };
+    build().unwrap_or_else(|err| err)
+}
+
+/// A Sigstore trusted root, parsed and validated once.
+#[pyclass(name = "TrustedRoot", module = "slsa_verify._core", frozen)]
+struct PyTrustedRoot {
+    inner: crate::TrustedRoot,
+}
+
+#[pymethods]
+impl PyTrustedRoot {
+    /// The Sigstore public-good production root embedded in this wheel.
+    #[classmethod]
+    fn production(_cls: &Bound<'_, PyType>, py: Python<'_>) -> PyResult<Self> {
+        crate::TrustedRoot::production().map(|inner| Self { inner }).map_err(|e| raise(py, &e))
+    }
+
+    /// The Sigstore public-good staging root embedded in this wheel.
+    #[classmethod]
+    fn staging(_cls: &Bound<'_, PyType>, py: Python<'_>) -> PyResult<Self> {
+        crate::TrustedRoot::staging().map(|inner| Self { inner }).map_err(|e| raise(py, &e))
+    }
+
+    /// Load a `trusted_root.json` file.
+    #[classmethod]
+    fn from_file(_cls: &Bound<'_, PyType>, py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        py.detach(|| crate::TrustedRoot::from_file(&path))
+            .map(|inner| Self { inner })
+            .map_err(|e| raise(py, &e))
+    }
+
+    /// Parse a `trusted_root.json` document.
+    #[classmethod]
+    fn from_json(_cls: &Bound<'_, PyType>, py: Python<'_>, data: Vec<u8>) -> PyResult<Self> {
+        py.detach(|| crate::TrustedRoot::from_json(&data, "<bytes>"))
+            .map(|inner| Self { inner })
+            .map_err(|e| raise(py, &e))
+    }
+
+    /// Where this root came from.
+    #[getter]
+    fn name(&self) -> String {
+        self.inner.name().to_owned()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("TrustedRoot({:?})", self.inner.name())
+    }
+}
+
+fn root_or_default(py: Python<'_>, root: Option<&PyTrustedRoot>) -> PyResult<crate::TrustedRoot> {
+    match root {
+        Some(r) => Ok(r.inner.clone()),
+        None => crate::TrustedRoot::production().map_err(|e| raise(py, &e)),
+    }
+}
+
+fn to_json(py: Python<'_>, v: &verify::Verification) -> PyResult<String> {
+    serde_json::to_string(v).map_err(|e| {
+        let _ = py;
+        PyRuntimeError::new_err(e.to_string())
+    })
+}
+
+/// Verify a Sigstore bundle; returns the result as JSON text.
+#[pyfunction]
+#[pyo3(signature = (bundle, *, artifact=None, digest=None, policy=None, key=None, trusted_root=None))]
+fn verify_bundle(
+    py: Python<'_>,
+    bundle: Vec<u8>,
+    artifact: Option<PathBuf>,
+    digest: Option<String>,
+    policy: Option<String>,
+    key: Option<String>,
+    trusted_root: Option<PyRef<'_, PyTrustedRoot>>,
+) -> PyResult<String> {
+    let root = root_or_default(py, trusted_root.as_deref())?;
+    let result = py.detach(|| {
+        let signer = match (policy, key) {
+            (Some(p), None) => BundleSigner::Policy(Policy::from_json(&p)?),
+            (None, Some(k)) => BundleSigner::Key(k),
+            _ => {
+                return Err(Error::new(
+                    crate::ErrorKind::UsageError,
+                    "7.3",
+                    "give exactly one of policy and key",
+                ))
+            }
+        };
+        let input = match (&artifact, &digest) {
+            (Some(path), None) => ArtifactInput::Path(path),
+            (None, Some(d)) => ArtifactInput::Digest(crate::io::parse_digest_arg(d)?),
+            _ => {
+                return Err(Error::new(
+                    crate::ErrorKind::UsageError,
+                    "1.1",
+                    "give exactly one of artifact and digest",
+                ))
+            }
+        };
+        verify::verify_bundle(&input, &bundle, &signer, &root)
+    });
+    match result {
+        Ok(v) => to_json(py, &v),
+        Err(e) => Err(raise(py, &e)),
+    }
+}
+
+/// Read an attestation or bundle file with the core's size limit.
+#[pyfunction]
+fn read_attestation(py: Python<'_>, path: PathBuf) -> PyResult<Vec<u8>> {
+    py.detach(|| crate::io::read_limited(&path, crate::limits::ATTESTATION_FILE, "attestation"))
+        .map_err(|e| raise(py, &e))
+}
+
+/// The crypto backend compiled into this build.
+#[pyfunction]
+fn crypto_backend() -> &'static str {
+    crate::crypto_backend()
+}
+
+/// Every error kind as `(name, code, parent)`, for the exception-mapping test.
+#[pyfunction]
+fn error_kinds() -> Vec<(&'static str, &'static str, &'static str)> {
+    crate::ErrorKind::ALL.iter().map(|k| (k.name(), k.code(), k.parent())).collect()
+}
+
+/// The extension module `slsa_verify._core`.
+#[pymodule(gil_used = false)]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyTrustedRoot>()?;
+    m.add_function(wrap_pyfunction!(verify_bundle, m)?)?;
+    m.add_function(wrap_pyfunction!(crypto_backend, m)?)?;
+    m.add_function(wrap_pyfunction!(read_attestation, m)?)?;
+    m.add_function(wrap_pyfunction!(error_kinds, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

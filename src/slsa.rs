@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: Apache-2.0
+//! slsa-verifier rules for slsa-github-generator provenance (spec §7.5) and
+//! the GitHub artifact attestation cross-checks (§7.6.5).
+
+use serde_json::Value;
+
+use crate::claims::{oid, Claims};
+use crate::error::{Error, ErrorKind, Result};
+use crate::statement::Statement;
+
+const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
+const GENERATOR: &str = "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/";
+/// Trusted slsa-github-generator builders (slsa-verifier `common/builders.go`).
+const TRUSTED_BUILDERS: &[&str] = &[
+    "generator_generic_slsa3.yml",
+    "builder_go_slsa3.yml",
+    "builder_container-based_slsa3.yml",
+];
+const DELEGATORS: &[&str] = &["delegator_generic_slsa3.yml", "delegator_lowperms-generic_slsa3.yml"];
+const PROVENANCE_V02: &str = "https://slsa.dev/provenance/v0.2";
+const PROVENANCE_V1: &str = "https://slsa.dev/provenance/v1";
+const GITHUB_BUILD_TYPE: &str = "https://actions.github.io/buildtypes/workflow/v1";
+
+/// The caller's expectations, with slsa-verifier's flag semantics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlsaSource {
+    /// `github.com/owner/repo` (optionally `git+https://`).
+    pub source_uri: String,
+    /// Exact tag (`v1.2.3`).
+    pub source_tag: Option<String>,
+    /// Branch name (`main`).
+    pub source_branch: Option<String>,
+    /// Semver prefix (`v1`, `v1.2`, `v1.2.3`).
+    pub source_versioned_tag: Option<String>,
+    /// Builder id `name[@version]`.
+    pub builder_id: Option<String>,
+}
+
+fn err(kind: ErrorKind, step: &'static str, detail: String) -> Error {
+    Error::new(kind, step, detail)
+}
+
+/// `github.com/owner/repo`, `https://github.com/owner/repo`, `git+https://…` → `owner/repo`.
+fn repo_of(uri: &str) -> &str {
+    let s = uri.strip_prefix("git+").unwrap_or(uri);
+    let s = s.strip_prefix("https://").unwrap_or(s);
+    let s = s.strip_prefix("github.com/").unwrap_or(s);
+    s.trim_end_matches('/')
+}
+
+/// Is `r` `refs/tags/vX.Y.Z` (or `vX.Y.Z`) with exactly three numeric parts?
+fn is_builder_tag(r: &str) -> bool {
+    let Some(v) = r.strip_prefix("refs/tags/v") else { return false };
+    let parts: Vec<&str> = v.split('.').collect();
+    parts.len() == 3
+        && parts.iter().all(|p| {
+            !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && (*p == "0" || !p.starts_with('0'))
+        })
+}
+
+/// Which kind of provenance a verified statement is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProvenanceKind {
+    /// slsa-github-generator (generic, Go, container) SLSA v0.2.
+    GeneratorV02,
+    /// slsa-github-generator BYOB / container-based, SLSA v1.
+    GeneratorV1,
+    /// `actions/attest-build-provenance`, SLSA v1 with the GitHub workflow build type.
+    GitHubAttestation,
+}
+
+/// Apply the §7.5 / §7.6 rules to a verified SLSA statement.
+///
+/// # Errors
+/// The §9 policy kind of the first failing rule.
+pub fn check(claims: &Claims, statement: &Statement, expected: &SlsaSource) -> Result<ProvenanceKind> {
+    // §7.5.2
+    let issuer = claims.issuer();
+    if issuer != Some(GITHUB_ISSUER) {
+        return Err(Error::mismatch(ErrorKind::IssuerMismatch, "7.5.2", "OIDC issuer", &GITHUB_ISSUER, &issuer));
+    }
+    // §7.5.1: workflow identity consistency.
+    if let (Some(a), Some(b)) = (claims.ext(oid::SOURCE_REPOSITORY_DIGEST), claims.ext(oid::BUILD_CONFIG_DIGEST)) {
+        let _ = (a, b); // build config digest may differ for reusable workflows in other repos
+    }
+    let kind = match statement.predicate_type.as_str() {
+        PROVENANCE_V02 => ProvenanceKind::GeneratorV02,
+        PROVENANCE_V1 => {
+            let bt = statement.predicate.pointer("/buildDefinition/buildType").and_then(Value::as_str);
+            if bt == Some(GITHUB_BUILD_TYPE) {
+                ProvenanceKind::GitHubAttestation
+            } else {
+                ProvenanceKind::GeneratorV1
+            }
+        }
+        other => {
+            return Err(err(
+                ErrorKind::PredicateTypeNotAllowed,
+                "6.7",
+                format!("predicate type {other:?} is not SLSA provenance"),
+            ))
+        }
+    };
+    // §7.5.6: source repository from the certificate.
+    let want_repo = repo_of(&expected.source_uri);
+    let cert_repo = claims.source_repository_uri();
+    let cert_repo_short = cert_repo.as_deref().map(repo_of);
+    let same_repo = match kind {
+        // §7.6.2: GitHub names are case-insensitive.
+        ProvenanceKind::GitHubAttestation => cert_repo_short.is_some_and(|r| r.eq_ignore_ascii_case(want_repo)),
+        _ => cert_repo_short == Some(want_repo),
+    };
+    if !same_repo {
+        return Err(Error::mismatch(ErrorKind::SourceMismatch, "7.5.6", "source repository", &want_repo, &cert_repo_short));
+    }
+    match kind {
+        ProvenanceKind::GitHubAttestation => check_github(claims, statement, expected)?,
+        _ => check_generator(claims, statement, expected, kind)?,
+    }
+    Ok(kind)
+}
+
+/// §7.5.3–§7.5.8 for slsa-github-generator.
+fn check_generator(claims: &Claims, st: &Statement, expected: &SlsaSource, kind: ProvenanceKind) -> Result<()> {
+    // §7.5.3: builder name and ref from the SAN.
+    let san = claims.san.as_str();
+    let (name, builder_ref) = san
+        .rsplit_once('@')
+        .filter(|(n, r)| n.starts_with("https://github.com/") && !r.is_empty() && n.len() > 19)
+        .ok_or_else(|| err(ErrorKind::CertificateProfileInvalid, "7.5.3", format!("SAN {san:?} is not a workflow@ref")))?;
+    let file = name.strip_prefix(GENERATOR);
+    let is_delegator = file.is_some_and(|f| DELEGATORS.contains(&f));
+    // §7.5.4: builder trust.
+    match &expected.builder_id {
+        None => {
+            if !file.is_some_and(|f| TRUSTED_BUILDERS.contains(&f) || DELEGATORS.contains(&f)) {
+                return Err(err(ErrorKind::UntrustedBuilder, "7.5.4", format!("builder {name:?} is not a trusted slsa-github-generator workflow")));
+            }
+        }
+        Some(id) if !is_delegator => {
+            let (want_name, want_ver) = id.split_once('@').map_or((id.as_str(), None), |(n, v)| (n, Some(v)));
+            if want_name != name {
+                return Err(Error::mismatch(ErrorKind::BuilderIdMismatch, "7.5.4", "builder", &want_name, &name));
+            }
+            if let Some(v) = want_ver {
+                if builder_ref != v && builder_ref != format!("refs/tags/{v}") {
+                    return Err(Error::mismatch(ErrorKind::BuilderIdMismatch, "7.5.4", "builder version", &v, &builder_ref));
+                }
+            }
+        }
+        Some(_) => {}
+    }
+    // §7.5.5
+    if !is_builder_tag(builder_ref) {
+        return Err(err(ErrorKind::BuilderRefInvalid, "7.5.5", format!("builder ref {builder_ref:?} is not refs/tags/vX.Y.Z")));
+    }
+    let p = &st.predicate;
+    let want_repo = repo_of(&expected.source_uri);
+    // §7.5.7 / §7.5.8
+    let (trigger, material, env): (Option<String>, Option<&str>, Env<'_>) = match kind {
+        ProvenanceKind::GeneratorV02 => {
+            let builder_id = p.pointer("/builder/id").and_then(Value::as_str);
+            let full = format!("{name}@{builder_ref}");
+            let alt = format!("{name}@{}", builder_ref.trim_start_matches("refs/tags/"));
+            if builder_id != Some(full.as_str()) && builder_id != Some(alt.as_str()) {
+                return Err(Error::mismatch(ErrorKind::BuilderIdMismatch, "7.5.7", "predicate.builder.id", &full, &builder_id));
+            }
+            if p.get("buildType").and_then(Value::as_str).is_none_or(str::is_empty) {
+                return Err(err(ErrorKind::PredicateInvalid, "7.5.7", "predicate.buildType is missing".into()));
+            }
+            (
+                p.pointer("/invocation/configSource/uri").and_then(Value::as_str).map(str::to_owned),
+                p.pointer("/materials/0/uri").and_then(Value::as_str),
+                Env::V02(p.pointer("/invocation/environment")),
+            )
+        }
+        _ => {
+            let builder_id = p.pointer("/runDetails/builder/id").and_then(Value::as_str).unwrap_or("");
+            let (_, bref) = builder_id.rsplit_once('@').unwrap_or(("", ""));
+            if !is_builder_tag(bref) && !is_builder_tag(&format!("refs/tags/{bref}")) {
+                return Err(err(ErrorKind::BuilderRefInvalid, "7.5.7", format!("runDetails.builder.id {builder_id:?} has no vX.Y.Z tag")));
+            }
+            if expected.builder_id.is_none() && !builder_id.starts_with(GENERATOR) {
+                return Err(err(ErrorKind::UntrustedBuilder, "7.5.7", format!("builder {builder_id:?} is not slsa-github-generator")));
+            }
+            if let Some(id) = &expected.builder_id {
+                let want = id.split_once('@').map_or(id.as_str(), |(n, _)| n);
+                if !builder_id.starts_with(&format!("{want}@")) {
+                    return Err(Error::mismatch(ErrorKind::BuilderIdMismatch, "7.5.7", "runDetails.builder.id", &id, &builder_id));
+                }
+            }
+            let internal = p.pointer("/buildDefinition/internalParameters");
+            let wf_ref = internal.and_then(|i| i.get("GITHUB_WORKFLOW_REF")).and_then(Value::as_str);
+            let trig = wf_ref.and_then(|w| {
+                let (repo_path, r) = w.split_once('@')?;
+                let repo = repo_path.split('/').take(2).collect::<Vec<_>>().join("/");
+                Some(format!("git+https://github.com/{repo}@{r}"))
+            });
+            (trig, p.pointer("/buildDefinition/resolvedDependencies/0/uri").and_then(Value::as_str), Env::V1(internal))
+        }
+    };
+    let trigger = trigger.ok_or_else(|| err(ErrorKind::SourceMismatch, "7.5.8", "the provenance names no trigger source".into()))?;
+    let (trig_repo, trig_ref) = trigger
+        .rsplit_once('@')
+        .filter(|(_, r)| !r.is_empty())
+        .ok_or_else(|| err(ErrorKind::SourceMismatch, "7.5.8", format!("trigger {trigger:?} has no ref")))?;
+    if !trig_repo.starts_with("git+https://github.com/") || repo_of(trig_repo) != want_repo {
+        return Err(Error::mismatch(ErrorKind::SourceMismatch, "7.5.8", "provenance source", &want_repo, &trig_repo));
+    }
+    let material = material.ok_or_else(|| err(ErrorKind::SourceMismatch, "7.5.8", "the provenance has no source material".into()))?;
+    let mat_repo = material.split_once('@').map_or(material, |(r, _)| r);
+    let byob_ok = kind == ProvenanceKind::GeneratorV1 && !material.contains('@') && mat_repo == trig_repo;
+    if repo_of(mat_repo) != want_repo || (material != trigger && !byob_ok) {
+        return Err(Error::mismatch(ErrorKind::SourceMismatch, "7.5.8", "source material", &trigger, &material));
+    }
+    let _ = trig_ref;
+    check_refs(&env, expected)
+}
+
+enum Env<'a> {
+    V02(Option<&'a Value>),
+    V1(Option<&'a Value>),
+}
+
+impl Env<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        match self {
+            Env::V02(v) => v.and_then(|v| v.get(key.to_lowercase())),
+            Env::V1(v) => v.and_then(|v| v.get(key.to_uppercase())),
+        }
+        .and_then(Value::as_str)
+    }
+
+    fn event(&self) -> Option<&Value> {
+        match self {
+            Env::V02(v) => v.and_then(|v| v.get("github_event_payload")),
+            Env::V1(v) => v.and_then(|v| v.get("GITHUB_EVENT_PAYLOAD")),
+        }
+    }
+}
+
+/// §7.5.10: branch, tag and versioned-tag expectations.
+fn check_refs(env: &Env<'_>, expected: &SlsaSource) -> Result<()> {
+    let github_ref = env.get("github_ref").unwrap_or("");
+    let ref_type = env.get("github_ref_type").unwrap_or("");
+    if let Some(branch) = &expected.source_branch {
+        let actual = if ref_type == "branch" {
+            Some(github_ref.to_owned())
+        } else {
+            env.get("github_base_ref").filter(|b| !b.is_empty()).map(str::to_owned).or_else(|| {
+                let ev = env.event()?;
+                match env.get("github_event_name")? {
+                    "push" => ev.get("base_ref").and_then(Value::as_str).map(str::to_owned),
+                    "release" => ev.pointer("/release/target_commitish").and_then(Value::as_str).map(|b| format!("refs/heads/{b}")),
+                    _ => None,
+                }
+            })
+        };
+        let name = actual.as_deref().and_then(|r| r.strip_prefix("refs/heads/"));
+        if name != Some(branch.as_str()) {
+            return Err(Error::mismatch(ErrorKind::BranchMismatch, "7.5.10", "source branch", branch, &actual));
+        }
+    }
+    if let Some(tag) = &expected.source_tag {
+        let want = format!("refs/tags/{tag}");
+        if ref_type != "tag" || github_ref != want {
+            return Err(Error::mismatch(ErrorKind::TagMismatch, "7.5.10", "source tag", &want, &github_ref));
+        }
+    }
+    if let Some(vt) = &expected.source_versioned_tag {
+        let actual = (ref_type == "tag").then(|| github_ref.strip_prefix("refs/tags/")).flatten();
+        if !actual.is_some_and(|a| versioned_tag_matches(vt, a)) {
+            return Err(Error::mismatch(ErrorKind::VersionedTagMismatch, "7.5.10", "versioned tag", vt, &actual));
+        }
+    }
+    Ok(())
+}
+
+/// `v1` accepts `v1.4.2`; `v1.2` accepts `v1.2.9`; `v1.2.3` accepts `v1.2.3[+build]`.
+fn versioned_tag_matches(expected: &str, actual: &str) -> bool {
+    fn parts(s: &str) -> Option<(Vec<u64>, String)> {
+        let s = s.strip_prefix('v')?;
+        let s = s.split_once('+').map_or(s, |(a, _)| a);
+        let (core, pre) = s.split_once('-').map_or((s, String::new()), |(c, p)| (c, p.to_owned()));
+        let nums = core.split('.').map(|p| p.parse::<u64>().ok()).collect::<Option<Vec<_>>>()?;
+        (1..=3).contains(&nums.len()).then_some((nums, pre))
+    }
+    let (Some((want, want_pre)), Some((got, got_pre))) = (parts(expected), parts(actual)) else { return false };
+    if got.len() != 3 {
+        return false;
+    }
+    let prefix_ok = want.iter().zip(&got).all(|(a, b)| a == b);
+    prefix_ok && (want.len() < 3 || want_pre == got_pre)
+}
+
+/// §7.6.5 (and §7.6.1–§7.6.3 via `check`): the predicate of a GitHub artifact
+/// attestation must agree with the certificate.
+fn check_github(claims: &Claims, st: &Statement, expected: &SlsaSource) -> Result<()> {
+    let p = &st.predicate;
+    let m = |what: &str, want: Option<&str>, got: Option<&str>| -> Result<()> {
+        if want.is_some() && want == got {
+            Ok(())
+        } else {
+            Err(Error::mismatch(ErrorKind::ProvenanceCertificateMismatch, "7.6.5", what, &want, &got))
+        }
+    };
+    let s = |ptr: &str| p.pointer(ptr).and_then(Value::as_str);
+    m("runDetails.builder.id", Some(claims.san.as_str()), s("/runDetails/builder/id"))?;
+    let repo = claims.ext(oid::SOURCE_REPOSITORY_URI);
+    m("externalParameters.workflow.repository", repo, s("/buildDefinition/externalParameters/workflow/repository"))?;
+    let config = claims.ext(oid::BUILD_CONFIG_URI).unwrap_or("");
+    let after_repo = repo.and_then(|r| config.strip_prefix(r)).and_then(|c| c.strip_prefix('/'));
+    let (path, wref) = after_repo.and_then(|c| c.split_once('@')).unzip();
+    m("externalParameters.workflow.path", path, s("/buildDefinition/externalParameters/workflow/path"))?;
+    m("externalParameters.workflow.ref", wref, s("/buildDefinition/externalParameters/workflow/ref"))?;
+    let dep = repo.zip(claims.ext(oid::SOURCE_REPOSITORY_REF)).map(|(r, rf)| format!("git+{r}@{rf}"));
+    m("resolvedDependencies[0].uri", dep.as_deref(), s("/buildDefinition/resolvedDependencies/0/uri"))?;
+    m("resolvedDependencies[0].digest.gitCommit", claims.ext(oid::SOURCE_REPOSITORY_DIGEST), s("/buildDefinition/resolvedDependencies/0/digest/gitCommit"))?;
+    let gh = "/buildDefinition/internalParameters/github";
+    m("github.event_name", claims.ext(oid::BUILD_TRIGGER), s(&format!("{gh}/event_name")))?;
+    m("github.repository_id", claims.ext(oid::SOURCE_REPOSITORY_IDENTIFIER), s(&format!("{gh}/repository_id")))?;
+    m("github.repository_owner_id", claims.ext(oid::SOURCE_REPOSITORY_OWNER_IDENTIFIER), s(&format!("{gh}/repository_owner_id")))?;
+    m("github.runner_environment", claims.ext(oid::RUNNER_ENVIRONMENT), s(&format!("{gh}/runner_environment")))?;
+    m("runDetails.metadata.invocationId", claims.ext(oid::RUN_INVOCATION_URI), s("/runDetails/metadata/invocationId"))?;
+    // §7.6.3-style ref expectations on the certificate.
+    let cert_ref = claims.ext(oid::SOURCE_REPOSITORY_REF).unwrap_or("");
+    if let Some(tag) = &expected.source_tag {
+        let want = format!("refs/tags/{tag}");
+        if cert_ref != want {
+            return Err(Error::mismatch(ErrorKind::TagMismatch, "7.5.10", "source tag", &want, &cert_ref));
+        }
+    }
+    if let Some(branch) = &expected.source_branch {
+        let want = format!("refs/heads/{branch}");
+        if cert_ref != want {
+            return Err(Error::mismatch(ErrorKind::BranchMismatch, "7.5.10", "source branch", &want, &cert_ref));
+        }
+    }
+    if let Some(vt) = &expected.source_versioned_tag {
+        let tag = cert_ref.strip_prefix("refs/tags/");
+        if !tag.is_some_and(|t| versioned_tag_matches(vt, t)) {
+            return Err(Error::mismatch(ErrorKind::VersionedTagMismatch, "7.5.10", "versioned tag", vt, &tag));
+        }
+    }
+    if let Some(id) = &expected.builder_id {
+        let want = id.split_once('@').map_or(id.as_str(), |(n, _)| n);
+        let san_name = claims.san.split_once('@').map_or(claims.san.as_str(), |(n, _)| n);
+        if san_name != want {
+            return Err(Error::mismatch(ErrorKind::BuilderIdMismatch, "7.6.3", "signer workflow", &want, &san_name));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versioned_tags() {
+        assert!(versioned_tag_matches("v1", "v1.4.2"));
+        assert!(versioned_tag_matches("v1.2", "v1.2.9"));
+        assert!(versioned_tag_matches("v1.2.3", "v1.2.3+build"));
+        assert!(!versioned_tag_matches("v1.2.3", "v1.2.4"));
+        assert!(!versioned_tag_matches("v2", "v1.4.2"));
+        assert!(!versioned_tag_matches("v1", "release-1"));
+    }
+
+    #[test]
+    fn builder_tags() {
+        assert!(is_builder_tag("refs/tags/v2.1.0"));
+        assert!(!is_builder_tag("refs/heads/main"));
+        assert!(!is_builder_tag("refs/tags/v2.1.0-rc.1"));
+        assert!(!is_builder_tag("refs/tags/v2.1"));
+    }
+
+    #[test]
+    fn repo_forms() {
+        assert_eq!(repo_of("github.com/o/r"), "o/r");
+        assert_eq!(repo_of("git+https://github.com/o/r"), "o/r");
+        assert_eq!(repo_of("https://github.com/o/r"), "o/r");
+    }
+}
