@@ -149,20 +149,23 @@ fn check_raw_bytes(v: &Value, what: &str) -> Result<()> {
     if raw.len() / 4 * 3 > limits::CERT {
         return Err(Error::new(ErrorKind::InputTooLarge, "0.5", format!("{what} exceeds {} bytes", limits::CERT)));
     }
+    decode_b64(raw, ErrorKind::MalformedEncoding, "0.4.4")?;
     Ok(())
 }
 
 fn check_message_signature(v: &Value) -> Result<()> {
     let m = Obj::new(v, ErrorKind::BundleInvalid, "1.2.7", "messageSignature")?;
     m.only(&["messageDigest", "signature"])?;
-    if m.opt_str("signature")?.unwrap_or("").is_empty() {
+    let sig = m.opt_str("signature")?.unwrap_or("");
+    if sig.is_empty() {
         return Err(m.err("messageSignature.signature is empty".into()));
     }
+    decode_b64(sig, ErrorKind::MalformedEncoding, "0.4.4")?;
     if m.opt("messageDigest").is_some() {
         let d = m.obj("messageDigest")?;
         d.only(&["algorithm", "digest"])?;
         let alg = d.str("algorithm")?;
-        let digest = decode_b64(d.str("digest")?, ErrorKind::BundleInvalid, "1.2.7")?;
+        let digest = decode_b64(d.str("digest")?, ErrorKind::MalformedEncoding, "0.4.4")?;
         if alg != "SHA2_256" || digest.len() != 32 {
             return Err(d.err(format!(
                 "messageDigest must be SHA2_256 with 32 bytes, found {alg:?} with {} bytes",
@@ -177,9 +180,11 @@ fn check_envelope(v: &Value) -> Result<()> {
     let e = Obj::new(v, ErrorKind::BundleInvalid, "1.2.8", "dsseEnvelope")?;
     e.only(&["payload", "payloadType", "signatures"])?;
     e.str("payloadType")?;
-    if e.str("payload")?.len() / 4 * 3 > limits::PAYLOAD {
+    let payload = e.str("payload")?;
+    if payload.len() / 4 * 3 > limits::PAYLOAD {
         return Err(Error::new(ErrorKind::InputTooLarge, "0.5", "DSSE payload exceeds the 8 MiB limit"));
     }
+    decode_b64(payload, ErrorKind::MalformedEncoding, "0.4.4")?;
     let sigs = e.opt("signatures").and_then(Value::as_array).map_or(0, Vec::len);
     if sigs != 1 {
         return Err(Error::new(
@@ -195,9 +200,11 @@ fn check_envelope(v: &Value) -> Result<()> {
         "dsseEnvelope.signatures[0]",
     )?;
     sig.only(&["sig", "keyid"])?;
-    if sig.opt_str("sig")?.unwrap_or("").is_empty() {
+    let raw_sig = sig.opt_str("sig")?.unwrap_or("");
+    if raw_sig.is_empty() {
         return Err(Error::new(ErrorKind::DsseSignatureCountInvalid, "1.2.8", "the DSSE signature is empty"));
     }
+    decode_b64(raw_sig, ErrorKind::MalformedEncoding, "0.4.4")?;
     Ok(())
 }
 
@@ -215,7 +222,7 @@ fn check_timestamps(vm: &Obj<'_>) -> Result<usize> {
         if raw.len() / 4 * 3 > limits::TSR {
             return Err(Error::new(ErrorKind::InputTooLarge, "0.5", "a timestamp response exceeds 64 KiB"));
         }
-        let bytes = decode_b64(raw, ErrorKind::TimestampMalformed, "5.3")?;
+        let bytes = decode_b64(raw, ErrorKind::MalformedEncoding, "0.4.4")?;
         if !seen.insert(bytes) {
             return Err(Error::new(ErrorKind::TimestampDuplicate, "5.2", "two identical RFC 3161 timestamps"));
         }
@@ -264,7 +271,7 @@ pub fn check_entry(v: &Value, i: usize, lenient: bool) -> Result<(String, i64)> 
     if body_b64.len() / 4 * 3 > limits::DOC {
         return Err(Error::new(ErrorKind::InputTooLarge, "0.5", format!("{path}.canonicalizedBody is too large")));
     }
-    let body = decode_b64(body_b64, ErrorKind::TlogEntryInvalid, "1.3.4")?;
+    let body = decode_b64(body_b64, ErrorKind::MalformedEncoding, "0.4.4")?;
     let body = json::parse(&body, limits::DOC, "log entry body")
         .map_err(|err| Error::new(ErrorKind::TlogEntryInvalid, "1.3.4", err.detail().to_owned()))?;
     let b = Obj::new(&body, ErrorKind::TlogEntryInvalid, "1.3.4", "log entry body")?;

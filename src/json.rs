@@ -37,12 +37,8 @@ pub fn parse(bytes: &[u8], max_len: usize, what: &str) -> Result<Value> {
 }
 
 fn json_error(what: &str, e: &serde_json::Error) -> Error {
-    let kind = if e.to_string().contains("nesting deeper") {
-        ErrorKind::InputTooLarge
-    } else {
-        ErrorKind::MalformedJson
-    };
-    Error::new(kind, "0.4.2", format!("{what} is not valid JSON: {e}"))
+    // Spec §9 lists excessive depth under MalformedJson.
+    Error::new(ErrorKind::MalformedJson, "0.4.2", format!("{what} is not valid JSON: {e}"))
 }
 
 /// A seed that tracks depth and rejects duplicate keys.
@@ -254,7 +250,7 @@ mod tests {
     #[test]
     fn rejects_deep_nesting_without_overflow() {
         let deep = "[".repeat(10_000) + &"]".repeat(10_000);
-        assert_eq!(kind(deep.as_bytes()), ErrorKind::InputTooLarge);
+        assert_eq!(kind(deep.as_bytes()), ErrorKind::MalformedJson);
         let ok = "[".repeat(limits::JSON_DEPTH) + &"]".repeat(limits::JSON_DEPTH);
         assert!(parse(ok.as_bytes(), 1 << 20, "t").is_ok());
     }

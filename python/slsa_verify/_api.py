@@ -160,10 +160,8 @@ def _root(trusted_root: TrustedRoot | StrPath | None) -> TrustedRoot | None:
     return TrustedRoot.from_file(os.fspath(trusted_root))
 
 
-def _read(data: StrPath | bytes) -> bytes:
-    if isinstance(data, bytes):
-        return data
-    return _core.read_attestation(os.fspath(data))
+def _source(data: StrPath | bytes) -> str | bytes:
+    return data if isinstance(data, bytes) else os.fspath(data)
 
 
 def verify_bundle(
@@ -183,7 +181,7 @@ def verify_bundle(
     target = os.fspath(artifact_or_digest)
     is_digest = isinstance(target, str) and target.startswith("sha256:")
     text = _core.verify_bundle(
-        _read(bundle),
+        _source(bundle),
         artifact=None if is_digest else target,
         digest=target if is_digest else None,
         policy=policy._to_json() if policy is not None else None,

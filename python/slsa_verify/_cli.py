@@ -140,7 +140,10 @@ def _short(v: _api.Verification) -> str:
         where = v.source_repository.removeprefix("https://")
         who += f"  {where}@{v.source_ref or '?'}"
     when = v.signed_at.strftime("%Y-%m-%d %H:%M:%SZ")
-    return f"OK  {v.artifact_name}  sha256:{v.sha256[:12]}…  {who}  signed {when}"
+    name = v.artifact_name
+    if not name.startswith("sha256:"):
+        name += f"  sha256:{v.sha256[:12]}…"
+    return f"OK  {name}  {who}  signed {when}"
 
 
 _HINTS: dict[str, str] = {

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::PyType;
 
 use crate::error::Error;
@@ -72,6 +73,34 @@ impl PyTrustedRoot {
     }
 }
 
+/// An attestation given as content (`bytes`) or as a path (`str`/`PathLike`).
+enum Source {
+    Bytes(PyBackedBytes),
+    Path(PathBuf),
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Source {
+    type Error = PyErr;
+
+    fn extract(ob: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        if let Ok(b) = ob.extract::<PyBackedBytes>() {
+            return Ok(Self::Bytes(b));
+        }
+        Ok(Self::Path(ob.extract::<PathBuf>()?))
+    }
+}
+
+impl Source {
+    /// The content, reading a path with the core's size limit.
+    fn load(&self) -> crate::Result<std::borrow::Cow<'_, [u8]>> {
+        match self {
+            Self::Bytes(b) => Ok(std::borrow::Cow::Borrowed(b.as_ref())),
+            Self::Path(p) => crate::io::read_limited(p, crate::limits::ATTESTATION_FILE, "attestation")
+                .map(std::borrow::Cow::Owned),
+        }
+    }
+}
+
 fn root_or_default(py: Python<'_>, root: Option<&PyTrustedRoot>) -> PyResult<crate::TrustedRoot> {
     match root {
         Some(r) => Ok(r.inner.clone()),
@@ -91,7 +120,7 @@ fn to_json(py: Python<'_>, v: &verify::Verification) -> PyResult<String> {
 #[pyo3(signature = (bundle, *, artifact=None, digest=None, policy=None, key=None, trusted_root=None))]
 fn verify_bundle(
     py: Python<'_>,
-    bundle: Vec<u8>,
+    bundle: Source,
     artifact: Option<PathBuf>,
     digest: Option<String>,
     policy: Option<String>,
@@ -122,19 +151,12 @@ fn verify_bundle(
                 ))
             }
         };
-        verify::verify_bundle(&input, &bundle, &signer, &root)
+        verify::verify_bundle(&input, &bundle.load()?, &signer, &root)
     });
     match result {
         Ok(v) => to_json(py, &v),
         Err(e) => Err(raise(py, &e)),
     }
-}
-
-/// Read an attestation or bundle file with the core's size limit.
-#[pyfunction]
-fn read_attestation(py: Python<'_>, path: PathBuf) -> PyResult<Vec<u8>> {
-    py.detach(|| crate::io::read_limited(&path, crate::limits::ATTESTATION_FILE, "attestation"))
-        .map_err(|e| raise(py, &e))
 }
 
 /// The crypto backend compiled into this build.
@@ -155,7 +177,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyTrustedRoot>()?;
     m.add_function(wrap_pyfunction!(verify_bundle, m)?)?;
     m.add_function(wrap_pyfunction!(crypto_backend, m)?)?;
-    m.add_function(wrap_pyfunction!(read_attestation, m)?)?;
     m.add_function(wrap_pyfunction!(error_kinds, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

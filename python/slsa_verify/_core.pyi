@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: Apache-2.0
+# Hand-written stub for the Rust extension; checked by stubtest (nox -s typing).
+import os
+
+__all__ = ["TrustedRoot", "__version__", "crypto_backend", "error_kinds", "verify_bundle"]
+
+__version__: str
+
+class TrustedRoot:
+    @classmethod
+    def production(cls) -> TrustedRoot: ...
+    @classmethod
+    def staging(cls) -> TrustedRoot: ...
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> TrustedRoot: ...
+    @classmethod
+    def from_json(cls, data: bytes) -> TrustedRoot: ...
+    @property
+    def name(self) -> str: ...
+
+def verify_bundle(
+    bundle: bytes | str | os.PathLike[str],
+    *,
+    artifact: str | os.PathLike[str] | None = None,
+    digest: str | None = None,
+    policy: str | None = None,
+    key: str | None = None,
+    trusted_root: TrustedRoot | None = None,
+) -> str: ...
+def crypto_backend() -> str: ...
+def error_kinds() -> list[tuple[str, str, str]]: ...
