@@ -9,6 +9,7 @@
 pub(crate) mod adapter;
 pub mod bundle;
 pub mod claims;
+pub mod dist;
 pub mod error;
 pub mod io;
 pub mod json;
