@@ -128,6 +128,12 @@ impl Claims {
         Ok(claims)
     }
 
+    /// Claims built by hand, for policy unit tests.
+    #[cfg(test)]
+    pub(crate) fn for_test(san: &str, san_kind: SanKind, ext: &[(u32, &str)]) -> Self {
+        Self { san: san.to_owned(), san_kind, ext: ext.iter().map(|(k, v)| (*k, (*v).to_owned())).collect() }
+    }
+
     /// §7.1.4: legacy and current extensions must agree when both exist.
     fn check_pairs(&self) -> Result<()> {
         let pairs = [

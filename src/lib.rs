@@ -19,6 +19,7 @@ pub mod slsa;
 pub mod statement;
 pub mod trust_root;
 pub mod verify;
+pub mod wheel;
 
 #[cfg(feature = "python")]
 mod python;

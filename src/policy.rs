@@ -293,3 +293,54 @@ fn check_environment(claims: &Claims, expected: Option<&str>, index: Option<&str
     }
     Err(mismatch("environment", &expected, &index))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn github(workflow: &str) -> Publisher {
+        Publisher::GitHub { repository: "o/r".into(), workflow: workflow.into(), environment: None }
+    }
+
+    fn claims(ext: &[(u32, &str)]) -> Claims {
+        Claims::for_test("https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1", SanKind::Uri, ext)
+    }
+
+    const BASE: &[(u32, &str)] = &[
+        (oid::ISSUER, GITHUB_ISSUER),
+        (oid::SOURCE_REPOSITORY_URI, "https://github.com/o/r"),
+        (oid::BUILD_CONFIG_URI, "https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1"),
+    ];
+
+    #[test]
+    fn accepts_github_with_ref_only() {
+        let c = claims(&[BASE, &[(oid::SOURCE_REPOSITORY_REF, "refs/tags/v1")]].concat());
+        assert!(check_publisher(&c, &github("release.yml"), None).is_ok());
+    }
+
+    #[test]
+    fn rejects_github_without_ref_or_digest() {
+        let r = check_publisher(&claims(BASE), &github("release.yml"), None);
+        assert_eq!(r.map_err(|e| e.kind()), Err(ErrorKind::PublisherMismatch));
+    }
+
+    #[test]
+    fn rejects_workflow_suffix_tricks() {
+        let c = claims(&[BASE, &[(oid::SOURCE_REPOSITORY_REF, "refs/tags/v1")]].concat());
+        for w in ["release.yml.bak", "elease.yml", "release"] {
+            let r = check_publisher(&c, &github(w), None);
+            assert_eq!(r.map_err(|e| e.kind()), Err(ErrorKind::PublisherMismatch), "{w}");
+        }
+    }
+
+    #[test]
+    fn environment_rests_on_signed_claim_first() {
+        let mut ext = [BASE, &[(oid::SOURCE_REPOSITORY_REF, "refs/tags/v1")]].concat();
+        let want = Publisher::GitHub { repository: "o/r".into(), workflow: "release.yml".into(), environment: Some("pypi".into()) };
+        let r = check_publisher(&claims(&ext), &want, Some("pypi"));
+        assert_eq!(r.map(|o| o.environment_unchecked), Ok(true));
+        assert!(check_publisher(&claims(&ext), &want, Some("")).is_err());
+        ext.push((oid::DEPLOYMENT_ENVIRONMENT, "staging"));
+        assert_eq!(check_publisher(&claims(&ext), &want, Some("pypi")).map_err(|e| e.kind()), Err(ErrorKind::PublisherMismatch));
+    }
+}
