@@ -20,6 +20,7 @@ from slsa_verify._api import (
     TrustedRoot,
     Verification,
     verify_bundle,
+    verify_wheel,
 )
 from slsa_verify._core import __version__
 
@@ -36,4 +37,5 @@ __all__ = [
     "__version__",
     "errors",
     "verify_bundle",
+    "verify_wheel",
 ]

@@ -26,6 +26,7 @@ __all__ = [
     "TrustedRoot",
     "Verification",
     "verify_bundle",
+    "verify_wheel",
 ]
 
 StrPath = Union[str, "os.PathLike[str]"]
@@ -186,6 +187,31 @@ def verify_bundle(
         digest=target if is_digest else None,
         policy=policy._to_json() if policy is not None else None,
         key=key.decode("utf-8", "replace") if key is not None else None,
+        trusted_root=_root(trusted_root),
+    )
+    return Verification._from_json(text)
+
+
+def verify_wheel(
+    artifact: StrPath,
+    attestation: StrPath | bytes | None = None,
+    *,
+    policy: Policy,
+    trusted_root: TrustedRoot | StrPath | None = None,
+) -> Verification:
+    """Verify that ``artifact`` was built as ``policy`` says.
+
+    ``attestation`` is a path or the content: a PEP 740 provenance or
+    attestation, a Sigstore bundle, an ``.intoto.jsonl`` file or GitHub
+    attestations; the format is detected from the content. When ``None``,
+    the sidecar files next to the artifact are used (``<artifact>.provenance``,
+    ``.publish.attestation``, ``.sigstore.json``, ``.sigstore``,
+    ``multiple.intoto.jsonl``), and ``NoAttestations`` is raised if none exists.
+    """
+    text = _core.verify_wheel(
+        os.fspath(artifact),
+        None if attestation is None else _source(attestation),
+        policy=policy._to_json(),
         trusted_root=_root(trusted_root),
     )
     return Verification._from_json(text)

@@ -94,7 +94,109 @@ def build_parser() -> argparse.ArgumentParser:
     vb.add_argument("--key", metavar="KEY.pub", help="PEM public key, for managed-key bundles")
     _add_root_flags(vb)
     vb.add_argument("target", metavar="FILE_OR_DIGEST", help="the artifact path, or sha256:<64 hex>")
+    v = sub.add_parser(
+        "verify",
+        help="verify wheels, sdists or release files against their attestations",
+        description=(
+            "Verify each ARTIFACT against its attestation: PEP 740 provenance or attestation, "
+            "a Sigstore bundle, slsa-github-generator .intoto.jsonl or GitHub attestations "
+            "(detected from the content). Without --attestation the sidecar next to each "
+            "artifact is used (<artifact>.provenance, .publish.attestation, .sigstore.json, "
+            ".sigstore, multiple.intoto.jsonl). Give exactly one policy family."
+        ),
+        epilog=(
+            "examples:\n"
+            "  pip-verify verify abi3info-2024.10.8-py3-none-any.whl \\\n"
+            "      --repository woodruffw/abi3info --workflow release.yml\n"
+            "  pip-verify verify mytool-linux-amd64 --provenance-path multiple.intoto.jsonl \\\n"
+            "      --source-uri github.com/OWNER/REPO --source-tag v1.2.3\n\n" + _EPILOG
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    v.add_argument("artifacts", nargs="+", metavar="ARTIFACT", help="files to verify")
+    att = v.add_mutually_exclusive_group()
+    att.add_argument("--attestation", metavar="FILE", help="the attestation for every ARTIFACT")
+    att.add_argument("--provenance-path", metavar="FILE", help="slsa-verifier's name for --attestation")
+    g = v.add_argument_group("GitHub Trusted Publisher (PEP 740)")
+    g.add_argument("--repository", metavar="OWNER/REPO")
+    g.add_argument("--workflow", metavar="FILE", help="workflow file name, e.g. release.yml")
+    g.add_argument("--environment", metavar="ENV", help="deployment environment (GitHub, GitLab)")
+    g = v.add_argument_group("GitLab Trusted Publisher (PEP 740)")
+    g.add_argument("--gitlab-project", metavar="NS/PROJECT")
+    g.add_argument("--workflow-filepath", metavar="PATH", help="e.g. .gitlab-ci.yml")
+    g = v.add_argument_group("Google Cloud Build / CircleCI publishers (PEP 740)")
+    g.add_argument("--google-email", metavar="EMAIL", help="service-account e-mail")
+    g.add_argument("--circleci-project", metavar="ID")
+    g.add_argument("--circleci-pipeline", metavar="ID", help="pipeline definition id")
+    g = v.add_argument_group("raw Sigstore identity")
+    g.add_argument("--cert-identity", metavar="ID", help="certificate SAN, exact")
+    g.add_argument("--cert-identity-regexp", metavar="RE", help="SAN regex matched in full")
+    g.add_argument("--cert-oidc-issuer", metavar="URL")
+    g = v.add_argument_group("SLSA provenance (slsa-verifier compatible)")
+    g.add_argument("--source-uri", metavar="github.com/OWNER/REPO")
+    g.add_argument("--source-tag", metavar="TAG")
+    g.add_argument("--source-branch", metavar="BRANCH")
+    g.add_argument("--source-versioned-tag", metavar="vX[.Y[.Z]]")
+    g.add_argument("--builder-id", metavar="ID")
+    v.add_argument(
+        "--print-provenance", action="store_true", help="also print the verified statement predicate"
+    )
+    _add_root_flags(v)
     return parser
+
+
+def policy_from_args(args: argparse.Namespace) -> _api.Policy:
+    """The one policy family the flags name (usage error otherwise)."""
+    families: list[_api.Policy] = []
+    if args.repository or args.workflow:
+        if not (args.repository and args.workflow):
+            raise errors.UsageError("--repository and --workflow go together")
+        families.append(_api.GitHubPublisher(args.repository, args.workflow, args.environment))
+    if args.gitlab_project or args.workflow_filepath:
+        if not (args.gitlab_project and args.workflow_filepath):
+            raise errors.UsageError("--gitlab-project and --workflow-filepath go together")
+        families.append(
+            _api.GitLabPublisher(args.gitlab_project, args.workflow_filepath, args.environment)
+        )
+    if args.google_email:
+        families.append(_api.GooglePublisher(args.google_email))
+    if args.circleci_project or args.circleci_pipeline:
+        if not (args.circleci_project and args.circleci_pipeline):
+            raise errors.UsageError("--circleci-project and --circleci-pipeline go together")
+        families.append(_api.CircleCIPublisher(args.circleci_project, args.circleci_pipeline))
+    identity = args.cert_identity or args.cert_identity_regexp
+    if identity or args.cert_oidc_issuer:
+        if not (identity and args.cert_oidc_issuer):
+            raise errors.UsageError("--cert-identity (or -regexp) and --cert-oidc-issuer go together")
+        families.append(
+            _api.Identity(identity, args.cert_oidc_issuer, regex=bool(args.cert_identity_regexp))
+        )
+    if args.source_uri:
+        families.append(
+            _api.SlsaSource(
+                args.source_uri,
+                source_tag=args.source_tag,
+                source_branch=args.source_branch,
+                source_versioned_tag=args.source_versioned_tag,
+                builder_id=args.builder_id,
+            )
+        )
+    if len(families) != 1:
+        raise errors.UsageError(
+            "give exactly one policy: --repository/--workflow, --gitlab-project/"
+            "--workflow-filepath, --google-email, --circleci-project/--circleci-pipeline, "
+            "--cert-identity/--cert-oidc-issuer or --source-uri (there is no 'any signer' default)"
+        )
+    return families[0]
+
+
+def _cmd_verify(args: argparse.Namespace) -> list[_api.Verification]:
+    policy = policy_from_args(args)
+    attestation = args.attestation or args.provenance_path
+    root = _trusted_root(args)
+    return [
+        _api.verify_wheel(a, attestation, policy=policy, trusted_root=root) for a in args.artifacts
+    ]
 
 
 def _trusted_root(args: argparse.Namespace) -> _api.TrustedRoot | None:
@@ -155,7 +257,8 @@ _HINTS: dict[str, str] = {
     "TlogUnknownLog": "the bundle comes from another Sigstore instance: try --staging "
     "or --trusted-root",
     "CertificateChainInvalid": "the signing certificate does not chain to the trusted root",
-    "NoAttestations": "the publisher did not attest this file; --allow-unattested accepts that",
+    "NoAttestations": "the publisher did not attest this file here; pass --attestation FILE "
+    "if you have its attestation",
     "OnlineLookupRequired": "this attestation format needs a transparency-log lookup that "
     "offline verification cannot do",
     "UnsupportedMediaType": "this is not a Sigstore bundle this tool understands",
@@ -220,13 +323,18 @@ def main(
     else:
         for v in results:
             out.write(_short(v) + "\n")
+            if v.publisher is not None:
+                out.write(f"    index-asserted publisher: {json.dumps(v.publisher)}\n")
             for w in v.warnings:
                 out.write(f"    warning: {w}\n")
+            if getattr(args, "print_provenance", False) and v.predicate is not None:
+                out.write(json.dumps(v.predicate, indent=2) + "\n")
     return EXIT_OK
 
 
 _COMMANDS = {
     "verify-bundle": _cmd_verify_bundle,
+    "verify": _cmd_verify,
 }
 
 

@@ -2,7 +2,7 @@
 # Hand-written stub for the Rust extension; checked by stubtest (nox -s typing).
 import os
 
-__all__ = ["TrustedRoot", "__version__", "crypto_backend", "error_kinds", "verify_bundle"]
+__all__ = ["TrustedRoot", "__version__", "crypto_backend", "error_kinds", "verify_bundle", "verify_wheel"]
 
 __version__: str
 
@@ -29,3 +29,10 @@ def verify_bundle(
 ) -> str: ...
 def crypto_backend() -> str: ...
 def error_kinds() -> list[tuple[str, str, str]]: ...
+def verify_wheel(
+    artifact: str | os.PathLike[str],
+    attestation: bytes | str | os.PathLike[str] | None = None,
+    *,
+    policy: str,
+    trusted_root: TrustedRoot | None = None,
+) -> str: ...

@@ -159,6 +159,28 @@ fn verify_bundle(
     }
 }
 
+/// Verify a wheel, sdist or any file against its attestation (or sidecar).
+#[pyfunction]
+#[pyo3(signature = (artifact, attestation=None, *, policy, trusted_root=None))]
+fn verify_wheel(
+    py: Python<'_>,
+    artifact: PathBuf,
+    attestation: Option<Source>,
+    policy: String,
+    trusted_root: Option<PyRef<'_, PyTrustedRoot>>,
+) -> PyResult<String> {
+    let root = root_or_default(py, trusted_root.as_deref())?;
+    let result = py.detach(|| {
+        let policy = Policy::from_json(&policy)?;
+        let data = attestation.as_ref().map(Source::load).transpose()?;
+        crate::wheel::verify_wheel(&artifact, data.as_deref(), &policy, &root)
+    });
+    match result {
+        Ok(v) => to_json(py, &v),
+        Err(e) => Err(raise(py, &e)),
+    }
+}
+
 /// The crypto backend compiled into this build.
 #[pyfunction]
 fn crypto_backend() -> &'static str {
@@ -176,6 +198,7 @@ fn error_kinds() -> Vec<(&'static str, &'static str, &'static str)> {
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyTrustedRoot>()?;
     m.add_function(wrap_pyfunction!(verify_bundle, m)?)?;
+    m.add_function(wrap_pyfunction!(verify_wheel, m)?)?;
     m.add_function(wrap_pyfunction!(crypto_backend, m)?)?;
     m.add_function(wrap_pyfunction!(error_kinds, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
