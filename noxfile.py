@@ -36,8 +36,16 @@ def lint(session: nox.Session) -> None:
     session.install("ruff==0.17.6")
     session.run("cargo", "fmt", "--check", external=True)
     session.run(
-        "cargo", "clippy", "--locked", "--all-targets", "--features", "python",
-        "--", "-D", "warnings", external=True,
+        "cargo",
+        "clippy",
+        "--locked",
+        "--all-targets",
+        "--features",
+        "python",
+        "--",
+        "-D",
+        "warnings",
+        external=True,
     )
     session.run("ruff", "check", "python", "tests", "noxfile.py")
     session.run("ruff", "format", "--check", "python", "tests", "noxfile.py")

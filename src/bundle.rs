@@ -53,7 +53,9 @@ pub fn check(value: &Value) -> Result<BundleShape> {
     let version = match media {
         "application/vnd.dev.sigstore.bundle+json;version=0.1" => BundleVersion::V01,
         "application/vnd.dev.sigstore.bundle+json;version=0.2" => BundleVersion::V02,
-        "application/vnd.dev.sigstore.bundle+json;version=0.3" | MEDIA_TYPE_V03 => BundleVersion::V03,
+        "application/vnd.dev.sigstore.bundle+json;version=0.3" | MEDIA_TYPE_V03 => {
+            BundleVersion::V03
+        }
         other => {
             return Err(Error::new(
                 ErrorKind::UnsupportedMediaType,
@@ -62,7 +64,12 @@ pub fn check(value: &Value) -> Result<BundleShape> {
             ))
         }
     };
-    top.only(&["mediaType", "verificationMaterial", "messageSignature", "dsseEnvelope"])?;
+    top.only(&[
+        "mediaType",
+        "verificationMaterial",
+        "messageSignature",
+        "dsseEnvelope",
+    ])?;
     let dsse = match (top.opt("messageSignature"), top.opt("dsseEnvelope")) {
         (Some(m), None) => {
             check_message_signature(m)?;
@@ -72,11 +79,21 @@ pub fn check(value: &Value) -> Result<BundleShape> {
             check_envelope(d)?;
             true
         }
-        _ => return Err(top.err("exactly one of messageSignature and dsseEnvelope is required".into())),
+        _ => {
+            return Err(
+                top.err("exactly one of messageSignature and dsseEnvelope is required".into())
+            )
+        }
     };
 
     let vm = top.obj("verificationMaterial")?;
-    vm.only(&["x509CertificateChain", "certificate", "publicKey", "tlogEntries", "timestampVerificationData"])?;
+    vm.only(&[
+        "x509CertificateChain",
+        "certificate",
+        "publicKey",
+        "tlogEntries",
+        "timestampVerificationData",
+    ])?;
     let present: Vec<&str> = ["x509CertificateChain", "certificate", "publicKey"]
         .into_iter()
         .filter(|k| vm.opt(k).is_some())
@@ -84,7 +101,9 @@ pub fn check(value: &Value) -> Result<BundleShape> {
     let managed_key = match present.as_slice() {
         ["x509CertificateChain"] => {
             if version == BundleVersion::V03 {
-                return Err(vm.err("a v0.3 bundle must carry a single certificate, not a chain".into()));
+                return Err(
+                    vm.err("a v0.3 bundle must carry a single certificate, not a chain".into())
+                );
             }
             let chain = vm.obj("x509CertificateChain")?;
             chain.only(&["certificates"])?;
@@ -136,7 +155,11 @@ pub fn check(value: &Value) -> Result<BundleShape> {
         }
         check_version_rules(entry, i, version, timestamps > 0)?;
     }
-    Ok(BundleShape { version, dsse, managed_key })
+    Ok(BundleShape {
+        version,
+        dsse,
+        managed_key,
+    })
 }
 
 fn check_raw_bytes(v: &Value, what: &str) -> Result<()> {
@@ -147,7 +170,11 @@ fn check_raw_bytes(v: &Value, what: &str) -> Result<()> {
         return Err(o.err(format!("{what}.rawBytes is empty")));
     }
     if raw.len() / 4 * 3 > limits::CERT {
-        return Err(Error::new(ErrorKind::InputTooLarge, "0.5", format!("{what} exceeds {} bytes", limits::CERT)));
+        return Err(Error::new(
+            ErrorKind::InputTooLarge,
+            "0.5",
+            format!("{what} exceeds {} bytes", limits::CERT),
+        ));
     }
     decode_b64(raw, ErrorKind::MalformedEncoding, "0.4.4")?;
     Ok(())
@@ -182,10 +209,17 @@ fn check_envelope(v: &Value) -> Result<()> {
     e.str("payloadType")?;
     let payload = e.str("payload")?;
     if payload.len() / 4 * 3 > limits::PAYLOAD {
-        return Err(Error::new(ErrorKind::InputTooLarge, "0.5", "DSSE payload exceeds the 8 MiB limit"));
+        return Err(Error::new(
+            ErrorKind::InputTooLarge,
+            "0.5",
+            "DSSE payload exceeds the 8 MiB limit",
+        ));
     }
     decode_b64(payload, ErrorKind::MalformedEncoding, "0.4.4")?;
-    let sigs = e.opt("signatures").and_then(Value::as_array).map_or(0, Vec::len);
+    let sigs = e
+        .opt("signatures")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
     if sigs != 1 {
         return Err(Error::new(
             ErrorKind::DsseSignatureCountInvalid,
@@ -202,17 +236,30 @@ fn check_envelope(v: &Value) -> Result<()> {
     sig.only(&["sig", "keyid"])?;
     let raw_sig = sig.opt_str("sig")?.unwrap_or("");
     if raw_sig.is_empty() {
-        return Err(Error::new(ErrorKind::DsseSignatureCountInvalid, "1.2.8", "the DSSE signature is empty"));
+        return Err(Error::new(
+            ErrorKind::DsseSignatureCountInvalid,
+            "1.2.8",
+            "the DSSE signature is empty",
+        ));
     }
     decode_b64(raw_sig, ErrorKind::MalformedEncoding, "0.4.4")?;
     Ok(())
 }
 
 fn check_timestamps(vm: &Obj<'_>) -> Result<usize> {
-    let Some(tvd) = vm.opt("timestampVerificationData") else { return Ok(0) };
-    let tvd = Obj::new(tvd, ErrorKind::BundleInvalid, "1.2.5", "timestampVerificationData")?;
+    let Some(tvd) = vm.opt("timestampVerificationData") else {
+        return Ok(0);
+    };
+    let tvd = Obj::new(
+        tvd,
+        ErrorKind::BundleInvalid,
+        "1.2.5",
+        "timestampVerificationData",
+    )?;
     tvd.only(&["rfc3161Timestamps"])?;
-    let Some(_) = tvd.opt("rfc3161Timestamps") else { return Ok(0) };
+    let Some(_) = tvd.opt("rfc3161Timestamps") else {
+        return Ok(0);
+    };
     let list = tvd.arr("rfc3161Timestamps", limits::TSA)?;
     let mut seen = HashSet::new();
     for t in list {
@@ -220,11 +267,19 @@ fn check_timestamps(vm: &Obj<'_>) -> Result<usize> {
         t.only(&["signedTimestamp"])?;
         let raw = t.str("signedTimestamp")?;
         if raw.len() / 4 * 3 > limits::TSR {
-            return Err(Error::new(ErrorKind::InputTooLarge, "0.5", "a timestamp response exceeds 64 KiB"));
+            return Err(Error::new(
+                ErrorKind::InputTooLarge,
+                "0.5",
+                "a timestamp response exceeds 64 KiB",
+            ));
         }
         let bytes = decode_b64(raw, ErrorKind::MalformedEncoding, "0.4.4")?;
         if !seen.insert(bytes) {
-            return Err(Error::new(ErrorKind::TimestampDuplicate, "5.2", "two identical RFC 3161 timestamps"));
+            return Err(Error::new(
+                ErrorKind::TimestampDuplicate,
+                "5.2",
+                "two identical RFC 3161 timestamps",
+            ));
         }
     }
     Ok(list.len())
@@ -241,8 +296,13 @@ pub fn check_entry(v: &Value, i: usize, lenient: bool) -> Result<(String, i64)> 
     let e = Obj::new(v, ErrorKind::TlogEntryInvalid, "1.3.1", &path)?;
     if !lenient {
         e.only(&[
-            "logIndex", "logId", "kindVersion", "integratedTime", "inclusionPromise",
-            "inclusionProof", "canonicalizedBody",
+            "logIndex",
+            "logId",
+            "kindVersion",
+            "integratedTime",
+            "inclusionPromise",
+            "inclusionProof",
+            "canonicalizedBody",
         ])?;
     }
     let log_index = int64(e.req("logIndex")?, &format!("{path}.logIndex"))?;
@@ -269,12 +329,26 @@ pub fn check_entry(v: &Value, i: usize, lenient: bool) -> Result<(String, i64)> 
     }
     let body_b64 = e.str("canonicalizedBody")?;
     if body_b64.len() / 4 * 3 > limits::DOC {
-        return Err(Error::new(ErrorKind::InputTooLarge, "0.5", format!("{path}.canonicalizedBody is too large")));
+        return Err(Error::new(
+            ErrorKind::InputTooLarge,
+            "0.5",
+            format!("{path}.canonicalizedBody is too large"),
+        ));
     }
     let body = decode_b64(body_b64, ErrorKind::MalformedEncoding, "0.4.4")?;
-    let body = json::parse(&body, limits::DOC, "log entry body")
-        .map_err(|err| Error::new(ErrorKind::TlogEntryInvalid, "1.3.4", err.detail().to_owned()))?;
-    let b = Obj::new(&body, ErrorKind::TlogEntryInvalid, "1.3.4", "log entry body")?;
+    let body = json::parse(&body, limits::DOC, "log entry body").map_err(|err| {
+        Error::new(
+            ErrorKind::TlogEntryInvalid,
+            "1.3.4",
+            err.detail().to_owned(),
+        )
+    })?;
+    let b = Obj::new(
+        &body,
+        ErrorKind::TlogEntryInvalid,
+        "1.3.4",
+        "log entry body",
+    )?;
     b.only(&["apiVersion", "kind", "spec"])?;
     if b.str("kind")? != kind || b.str("apiVersion")? != version {
         return Err(e.err(format!(
@@ -284,7 +358,12 @@ pub fn check_entry(v: &Value, i: usize, lenient: bool) -> Result<(String, i64)> 
         )));
     }
     if let Some(p) = e.opt("inclusionProof") {
-        let p = Obj::new(p, ErrorKind::TlogInclusionProofInvalid, "1.3.3", &format!("{path}.inclusionProof"))?;
+        let p = Obj::new(
+            p,
+            ErrorKind::TlogInclusionProofInvalid,
+            "1.3.3",
+            &format!("{path}.inclusionProof"),
+        )?;
         if !lenient {
             p.only(&["logIndex", "rootHash", "treeSize", "hashes", "checkpoint"])?;
         }
@@ -296,7 +375,9 @@ pub fn check_entry(v: &Value, i: usize, lenient: bool) -> Result<(String, i64)> 
         let size = int64(p.req("treeSize")?, "inclusionProof.treeSize")?;
         let idx = int64(p.req("logIndex")?, "inclusionProof.logIndex")?;
         if size < 1 || idx < 0 || idx >= size {
-            return Err(p.err(format!("inclusion proof index {idx} is outside tree size {size}")));
+            return Err(p.err(format!(
+                "inclusion proof index {idx} is outside tree size {size}"
+            )));
         }
         let cp = p.obj("checkpoint")?;
         let env = cp.str("envelope")?;
@@ -304,7 +385,11 @@ pub fn check_entry(v: &Value, i: usize, lenient: bool) -> Result<(String, i64)> 
             return Err(p.err("the checkpoint is empty".into()));
         }
         if env.len() > limits::CHECKPOINT {
-            return Err(Error::new(ErrorKind::InputTooLarge, "0.5", "checkpoint exceeds 64 KiB"));
+            return Err(Error::new(
+                ErrorKind::InputTooLarge,
+                "0.5",
+                "checkpoint exceeds 64 KiB",
+            ));
         }
         check_checkpoint(env)?;
     }
@@ -316,13 +401,21 @@ pub fn check_entry(v: &Value, i: usize, lenient: bool) -> Result<(String, i64)> 
 /// # Errors
 /// `TlogCheckpointInvalid` naming the broken rule.
 pub fn check_checkpoint(env: &str) -> Result<()> {
-    let bad = |d: &str| Error::new(ErrorKind::TlogCheckpointInvalid, "4.4", format!("checkpoint: {d}"));
+    let bad = |d: &str| {
+        Error::new(
+            ErrorKind::TlogCheckpointInvalid,
+            "4.4",
+            format!("checkpoint: {d}"),
+        )
+    };
     if !env.ends_with('\n') {
         return Err(bad("does not end with a newline"));
     }
     let mut parts = env.split("\n\n");
     let (Some(note), Some(sigs), None) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(bad("needs exactly one blank line between note and signatures"));
+        return Err(bad(
+            "needs exactly one blank line between note and signatures",
+        ));
     };
     if note.chars().any(|c| c.is_control() && c != '\n') {
         return Err(bad("contains control characters"));
@@ -341,20 +434,30 @@ pub fn check_checkpoint(env: &str) -> Result<()> {
     if !size_ok {
         return Err(bad("tree size line is not a decimal number"));
     }
-    if base64::engine::general_purpose::STANDARD.decode(root).map(|r| r.len()) != Ok(32) {
+    if base64::engine::general_purpose::STANDARD
+        .decode(root)
+        .map(|r| r.len())
+        != Ok(32)
+    {
         return Err(bad("root hash line is not base64 of 32 bytes"));
     }
     if lines.iter().skip(3).any(|l| l.is_empty()) {
         return Err(bad("empty extension line"));
     }
-    let sig_lines: Vec<&str> = sigs.strip_suffix('\n').unwrap_or(sigs).split('\n').collect();
+    let sig_lines: Vec<&str> = sigs
+        .strip_suffix('\n')
+        .unwrap_or(sigs)
+        .split('\n')
+        .collect();
     if sig_lines.is_empty() || sig_lines.len() > 64 {
         return Err(bad("needs 1 to 64 signature lines"));
     }
     for line in sig_lines {
         let mut f = line.strip_prefix("\u{2014} ").unwrap_or("").splitn(2, ' ');
         let (name, sig) = (f.next().unwrap_or(""), f.next().unwrap_or(""));
-        let decoded = base64::engine::general_purpose::STANDARD.decode(sig).map(|s| s.len());
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(sig)
+            .map(|s| s.len());
         if name.is_empty() || name.contains('+') || !matches!(decoded, Ok(n) if n >= 5) {
             return Err(bad("malformed signature line"));
         }
@@ -391,7 +494,13 @@ fn check_version_rules(v: &Value, i: usize, version: BundleVersion, has_tsa: boo
 /// # Errors
 /// `MalformedEncoding` for signs, leading zeros, fractions, out-of-range values.
 pub fn int64(v: &Value, what: &str) -> Result<i64> {
-    let bad = || Error::new(ErrorKind::MalformedEncoding, "0.4.3", format!("{what} is not a valid int64"));
+    let bad = || {
+        Error::new(
+            ErrorKind::MalformedEncoding,
+            "0.4.3",
+            format!("{what} is not a valid int64"),
+        )
+    };
     match v {
         Value::Number(n) => n.as_i64().ok_or_else(bad),
         Value::String(s) => {
@@ -414,7 +523,9 @@ pub fn int64(v: &Value, what: &str) -> Result<i64> {
 /// # Errors
 /// `kind` if the text is not such base64.
 pub fn decode_b64(s: &str, kind: ErrorKind, step: &'static str) -> Result<Vec<u8>> {
-    use base64::engine::{general_purpose as gp, DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    use base64::engine::{
+        general_purpose as gp, DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig,
+    };
     const CFG: GeneralPurposeConfig = GeneralPurposeConfig::new()
         .with_decode_padding_mode(DecodePaddingMode::Indifferent)
         .with_decode_allow_trailing_bits(false);
@@ -433,19 +544,38 @@ mod tests {
 
     #[test]
     fn int64_rules() {
-        assert_eq!(int64(&Value::from("147137139"), "x").ok(), Some(147_137_139));
+        assert_eq!(
+            int64(&Value::from("147137139"), "x").ok(),
+            Some(147_137_139)
+        );
         for bad in ["+1", "01", "1.0", "1e3", "", "9223372036854775808", " 1"] {
-            assert_eq!(int64(&Value::from(bad), "x").map_err(|e| e.kind()), Err(ErrorKind::MalformedEncoding), "{bad}");
+            assert_eq!(
+                int64(&Value::from(bad), "x").map_err(|e| e.kind()),
+                Err(ErrorKind::MalformedEncoding),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn base64_rules() {
-        assert_eq!(decode_b64("aGk=", ErrorKind::BundleInvalid, "t").ok(), Some(b"hi".to_vec()));
-        assert_eq!(decode_b64("aGk", ErrorKind::BundleInvalid, "t").ok(), Some(b"hi".to_vec()));
-        assert_eq!(decode_b64("-_8", ErrorKind::BundleInvalid, "t").ok(), Some(vec![0xfb, 0xff]));
+        assert_eq!(
+            decode_b64("aGk=", ErrorKind::BundleInvalid, "t").ok(),
+            Some(b"hi".to_vec())
+        );
+        assert_eq!(
+            decode_b64("aGk", ErrorKind::BundleInvalid, "t").ok(),
+            Some(b"hi".to_vec())
+        );
+        assert_eq!(
+            decode_b64("-_8", ErrorKind::BundleInvalid, "t").ok(),
+            Some(vec![0xfb, 0xff])
+        );
         for bad in ["aG k=", "aGk=\n", "aGl=", "+-__"] {
-            assert!(decode_b64(bad, ErrorKind::BundleInvalid, "t").is_err(), "{bad}");
+            assert!(
+                decode_b64(bad, ErrorKind::BundleInvalid, "t").is_err(),
+                "{bad}"
+            );
         }
     }
 }

@@ -72,10 +72,18 @@ impl Claims {
     /// SAN count or kind, extension encodings and legacy/current conflicts.
     pub fn from_der(der: &[u8]) -> Result<Self> {
         if der.len() > limits::CERT {
-            return Err(Error::new(ErrorKind::InputTooLarge, "0.5", "certificate exceeds 32 KiB"));
+            return Err(Error::new(
+                ErrorKind::InputTooLarge,
+                "0.5",
+                "certificate exceeds 32 KiB",
+            ));
         }
         let cert = Certificate::from_der(der).map_err(|e| {
-            Error::new(ErrorKind::CertificateMalformed, "3.1.1", format!("leaf certificate: {e}"))
+            Error::new(
+                ErrorKind::CertificateMalformed,
+                "3.1.1",
+                format!("leaf certificate: {e}"),
+            )
         })?;
         let profile = |d: String| Error::new(ErrorKind::CertificateProfileInvalid, "3.2.4", d);
         let mut sans: Option<Vec<GeneralName>> = None;
@@ -84,24 +92,39 @@ impl Claims {
         for e in cert.tbs_certificate.extensions.iter().flatten() {
             let id = e.extn_id.to_string();
             if !seen.insert(id.clone()) {
-                return Err(Error::new(ErrorKind::CertificateMalformed, "3.1.1", format!("duplicate extension {id}")));
+                return Err(Error::new(
+                    ErrorKind::CertificateMalformed,
+                    "3.1.1",
+                    format!("duplicate extension {id}"),
+                ));
             }
             let value = e.extn_value.as_bytes();
             if id == "2.5.29.17" {
                 let san = SubjectAltName::from_der(value)
                     .map_err(|err| profile(format!("subjectAltName does not parse: {err}")))?;
                 sans = Some(san.0);
-            } else if let Some(n) = id.strip_prefix(FULCIO_ARC).and_then(|n| n.parse::<u32>().ok()) {
+            } else if let Some(n) = id
+                .strip_prefix(FULCIO_ARC)
+                .and_then(|n| n.parse::<u32>().ok())
+            {
                 let text = if n <= 6 {
                     // §7.1.1: legacy extensions hold the raw UTF-8 string.
                     String::from_utf8(value.to_vec()).map_err(|_| {
-                        Error::new(ErrorKind::CertificateProfileInvalid, "7.1.1", format!("extension .1.{n} is not UTF-8"))
+                        Error::new(
+                            ErrorKind::CertificateProfileInvalid,
+                            "7.1.1",
+                            format!("extension .1.{n} is not UTF-8"),
+                        )
                     })?
                 } else {
                     // §7.1.2: a DER UTF8String and nothing after it.
                     Utf8StringRef::from_der(value)
                         .map_err(|_| {
-                            Error::new(ErrorKind::CertificateProfileInvalid, "7.1.2", format!("extension .1.{n} is not a DER UTF8String"))
+                            Error::new(
+                                ErrorKind::CertificateProfileInvalid,
+                                "7.1.2",
+                                format!("extension .1.{n} is not a DER UTF8String"),
+                            )
                         })?
                         .as_str()
                         .to_owned()
@@ -111,17 +134,28 @@ impl Claims {
         }
         let sans = sans.ok_or_else(|| profile("the certificate has no subjectAltName".into()))?;
         let [only] = sans.as_slice() else {
-            return Err(profile(format!("the certificate has {} SANs; exactly one is required", sans.len())));
+            return Err(profile(format!(
+                "the certificate has {} SANs; exactly one is required",
+                sans.len()
+            )));
         };
         let (san, san_kind) = match only {
             GeneralName::UniformResourceIdentifier(s) => (s.as_str().to_owned(), SanKind::Uri),
             GeneralName::Rfc822Name(s) => (s.as_str().to_owned(), SanKind::Email),
             GeneralName::OtherName(o) if o.type_id.to_string() == SAN_OTHERNAME_USERNAME => {
-                let der = o.value.to_der().map_err(|e| profile(format!("otherName: {e}")))?;
-                let s = Utf8StringRef::from_der(&der).map_err(|e| profile(format!("otherName: {e}")))?;
+                let der = o
+                    .value
+                    .to_der()
+                    .map_err(|e| profile(format!("otherName: {e}")))?;
+                let s = Utf8StringRef::from_der(&der)
+                    .map_err(|e| profile(format!("otherName: {e}")))?;
                 (s.as_str().to_owned(), SanKind::Username)
             }
-            _ => return Err(profile("the SAN is not a URI, e-mail or Fulcio username".into())),
+            _ => {
+                return Err(profile(
+                    "the SAN is not a URI, e-mail or Fulcio username".into(),
+                ))
+            }
         };
         let claims = Self { san, san_kind, ext };
         claims.check_pairs()?;
@@ -131,7 +165,11 @@ impl Claims {
     /// Claims built by hand, for policy unit tests.
     #[cfg(test)]
     pub(crate) fn for_test(san: &str, san_kind: SanKind, ext: &[(u32, &str)]) -> Self {
-        Self { san: san.to_owned(), san_kind, ext: ext.iter().map(|(k, v)| (*k, (*v).to_owned())).collect() }
+        Self {
+            san: san.to_owned(),
+            san_kind,
+            ext: ext.iter().map(|(k, v)| (*k, (*v).to_owned())).collect(),
+        }
     }
 
     /// §7.1.4: legacy and current extensions must agree when both exist.
@@ -141,7 +179,11 @@ impl Claims {
             (oid::TRIGGER_LEGACY, oid::BUILD_TRIGGER, ""),
             (oid::SHA_LEGACY, oid::SOURCE_REPOSITORY_DIGEST, ""),
             (oid::REF_LEGACY, oid::SOURCE_REPOSITORY_REF, ""),
-            (oid::REPOSITORY_LEGACY, oid::SOURCE_REPOSITORY_URI, "https://github.com/"),
+            (
+                oid::REPOSITORY_LEGACY,
+                oid::SOURCE_REPOSITORY_URI,
+                "https://github.com/",
+            ),
         ];
         for (legacy, current, prefix) in pairs {
             if let (Some(l), Some(c)) = (self.ext.get(&legacy), self.ext.get(&current)) {
@@ -167,7 +209,8 @@ impl Claims {
     /// The effective OIDC issuer: .1.8, else legacy .1.1 (§7.1.4).
     #[must_use]
     pub fn issuer(&self) -> Option<&str> {
-        self.ext(oid::ISSUER).or_else(|| self.ext(oid::ISSUER_LEGACY))
+        self.ext(oid::ISSUER)
+            .or_else(|| self.ext(oid::ISSUER_LEGACY))
     }
 
     /// The effective source repository URI: .1.12, else `https://github.com/` + legacy .1.5.
@@ -175,25 +218,31 @@ impl Claims {
     pub fn source_repository_uri(&self) -> Option<String> {
         self.ext(oid::SOURCE_REPOSITORY_URI)
             .map(str::to_owned)
-            .or_else(|| self.ext(oid::REPOSITORY_LEGACY).map(|r| format!("https://github.com/{r}")))
+            .or_else(|| {
+                self.ext(oid::REPOSITORY_LEGACY)
+                    .map(|r| format!("https://github.com/{r}"))
+            })
     }
 
     /// The effective source ref: .1.14, else legacy .1.6.
     #[must_use]
     pub fn source_ref(&self) -> Option<&str> {
-        self.ext(oid::SOURCE_REPOSITORY_REF).or_else(|| self.ext(oid::REF_LEGACY))
+        self.ext(oid::SOURCE_REPOSITORY_REF)
+            .or_else(|| self.ext(oid::REF_LEGACY))
     }
 
     /// The effective source digest: .1.13, else legacy .1.3.
     #[must_use]
     pub fn source_digest(&self) -> Option<&str> {
-        self.ext(oid::SOURCE_REPOSITORY_DIGEST).or_else(|| self.ext(oid::SHA_LEGACY))
+        self.ext(oid::SOURCE_REPOSITORY_DIGEST)
+            .or_else(|| self.ext(oid::SHA_LEGACY))
     }
 
     /// The effective build trigger: .1.20, else legacy .1.2.
     #[must_use]
     pub fn build_trigger(&self) -> Option<&str> {
-        self.ext(oid::BUILD_TRIGGER).or_else(|| self.ext(oid::TRIGGER_LEGACY))
+        self.ext(oid::BUILD_TRIGGER)
+            .or_else(|| self.ext(oid::TRIGGER_LEGACY))
     }
 
     /// All decoded Fulcio extensions, keyed by their last OID arc.

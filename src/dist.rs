@@ -30,13 +30,19 @@ pub enum Dist {
 }
 
 fn invalid(name: &str, why: &str) -> Error {
-    Error::new(ErrorKind::ArtifactNameInvalid, "6.6", format!("{name:?} is not a distribution filename: {why}"))
+    Error::new(
+        ErrorKind::ArtifactNameInvalid,
+        "6.6",
+        format!("{name:?} is not a distribution filename: {why}"),
+    )
 }
 
 fn normalize_name(raw: &str, full: &str) -> Result<String> {
     let ok = !raw.is_empty()
         && !raw.contains("__")
-        && raw.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        && raw
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'));
     if !ok {
         return Err(invalid(full, "bad project name"));
     }
@@ -70,13 +76,20 @@ impl Dist {
             let (name, version, build, py, abi, plat) = match parts.as_slice() {
                 [n, v, p, a, pl] => (n, v, None, p, a, pl),
                 [n, v, b, p, a, pl] => (n, v, Some(*b), p, a, pl),
-                _ => return Err(invalid(filename, "a wheel name has 5 or 6 dash-separated parts")),
+                _ => {
+                    return Err(invalid(
+                        filename,
+                        "a wheel name has 5 or 6 dash-separated parts",
+                    ))
+                }
             };
             let build = match build {
                 None => None,
                 Some(b) => {
                     let digits: String = b.chars().take_while(char::is_ascii_digit).collect();
-                    let n = digits.parse::<u64>().map_err(|_| invalid(filename, "bad build tag"))?;
+                    let n = digits
+                        .parse::<u64>()
+                        .map_err(|_| invalid(filename, "bad build tag"))?;
                     Some((n, b.get(digits.len()..).unwrap_or("").to_owned()))
                 }
             };
@@ -91,7 +104,8 @@ impl Dist {
             }
             return Ok(Self::Wheel {
                 name: normalize_name(name, filename)?,
-                version: Version::parse(version).ok_or_else(|| invalid(filename, "bad PEP 440 version"))?,
+                version: Version::parse(version)
+                    .ok_or_else(|| invalid(filename, "bad PEP 440 version"))?,
                 build,
                 tags,
             });
@@ -100,10 +114,13 @@ impl Dist {
             .strip_suffix(".tar.gz")
             .or_else(|| filename.strip_suffix(".zip"))
             .ok_or_else(|| invalid(filename, "not .whl, .tar.gz or .zip"))?;
-        let (name, version) = stem.rsplit_once('-').ok_or_else(|| invalid(filename, "no version"))?;
+        let (name, version) = stem
+            .rsplit_once('-')
+            .ok_or_else(|| invalid(filename, "no version"))?;
         Ok(Self::Sdist {
             name: normalize_name(name, filename)?,
-            version: Version::parse(version).ok_or_else(|| invalid(filename, "bad PEP 440 version"))?,
+            version: Version::parse(version)
+                .ok_or_else(|| invalid(filename, "bad PEP 440 version"))?,
         })
     }
 }
@@ -129,10 +146,17 @@ impl Version {
         let local: Vec<String> = match local {
             None => Vec::new(),
             Some(l) => {
-                let parts: Vec<String> = l.split(['.', '-', '_']).map(|p| {
-                    p.parse::<u64>().map_or_else(|_| p.to_owned(), |n| n.to_string())
-                }).collect();
-                if parts.iter().any(|p| p.is_empty() || !p.chars().all(|c| c.is_ascii_alphanumeric())) {
+                let parts: Vec<String> = l
+                    .split(['.', '-', '_'])
+                    .map(|p| {
+                        p.parse::<u64>()
+                            .map_or_else(|_| p.to_owned(), |n| n.to_string())
+                    })
+                    .collect();
+                if parts
+                    .iter()
+                    .any(|p| p.is_empty() || !p.chars().all(|c| c.is_ascii_alphanumeric()))
+                {
                     return None;
                 }
                 parts
@@ -142,10 +166,18 @@ impl Version {
             Some((e, r)) => (e.parse().ok()?, r),
             None => (0, public),
         };
-        let digits_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let digits_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
         let (rel, mut tail) = rest.split_at(digits_end);
-        let rel = rel.strip_suffix('.').filter(|_| !tail.is_empty()).unwrap_or(rel);
-        let mut release: Vec<u64> = rel.split('.').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+        let rel = rel
+            .strip_suffix('.')
+            .filter(|_| !tail.is_empty())
+            .unwrap_or(rel);
+        let mut release: Vec<u64> = rel
+            .split('.')
+            .map(|p| p.parse().ok())
+            .collect::<Option<_>>()?;
         while release.len() > 1 && release.last() == Some(&0) {
             release.pop();
         }
@@ -160,7 +192,14 @@ impl Version {
         let mut post = None;
         let mut dev = None;
         let labels: [(&str, u8); 8] = [
-            ("alpha", 0), ("a", 0), ("beta", 1), ("b", 1), ("preview", 2), ("pre", 2), ("rc", 2), ("c", 2),
+            ("alpha", 0),
+            ("a", 0),
+            ("beta", 1),
+            ("b", 1),
+            ("preview", 2),
+            ("pre", 2),
+            ("rc", 2),
+            ("c", 2),
         ];
         let t = tail.trim_start_matches(['.', '-', '_']);
         if let Some((label, rank)) = labels.iter().find(|(l, _)| t.starts_with(l)) {
@@ -175,7 +214,12 @@ impl Version {
                 break;
             }
         }
-        if post.is_none() && tail.starts_with('-') && tail.get(1..2).is_some_and(|c| c.chars().all(|c| c.is_ascii_digit())) {
+        if post.is_none()
+            && tail.starts_with('-')
+            && tail
+                .get(1..2)
+                .is_some_and(|c| c.chars().all(|c| c.is_ascii_digit()))
+        {
             post = Some(take_num(&mut tail));
         }
         let t = tail.trim_start_matches(['.', '-', '_']);
@@ -186,7 +230,14 @@ impl Version {
         if !tail.is_empty() {
             return None;
         }
-        Some(Self { epoch, release, pre, post, dev, local })
+        Some(Self {
+            epoch,
+            release,
+            pre,
+            post,
+            dev,
+            local,
+        })
     }
 }
 
@@ -200,14 +251,22 @@ mod tests {
 
     #[test]
     fn accepts_equivalent_names() {
-        assert!(same("Foo_Bar-1.0-py3-none-any.whl", "foo.bar-1.0.0-py3-none-any.whl"));
-        assert!(same("a-1.0-py2.py3-none-any.whl", "a-1.0-py3.py2-none-any.whl"));
+        assert!(same(
+            "Foo_Bar-1.0-py3-none-any.whl",
+            "foo.bar-1.0.0-py3-none-any.whl"
+        ));
+        assert!(same(
+            "a-1.0-py2.py3-none-any.whl",
+            "a-1.0-py3.py2-none-any.whl"
+        ));
         assert!(same("a-1.0a1.tar.gz", "a-1.0.0alpha1.tar.gz"));
         assert!(same("a-1.0.post1.tar.gz", "a-1.0.POST1.tar.gz"));
         assert!(same("a-1.0rc1.dev2.tar.gz", "a-1.0c1_dev2.tar.gz"));
         assert!(same("a-1.0+Local.1.tar.gz", "a-1.0+local_1.tar.gz"));
-        assert!(same("spt3g-1.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
-                     "spt3g-1.0-cp310-cp310-manylinux2014_x86_64.manylinux_2_17_x86_64.whl"));
+        assert!(same(
+            "spt3g-1.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+            "spt3g-1.0-cp310-cp310-manylinux2014_x86_64.manylinux_2_17_x86_64.whl"
+        ));
     }
 
     #[test]
@@ -216,8 +275,18 @@ mod tests {
         assert!(!same("a-1.0-py3-none-any.whl", "b-1.0-py3-none-any.whl"));
         assert!(!same("a-1.0-py3-none-any.whl", "a-1.1-py3-none-any.whl"));
         assert!(!same("a-1.0-py3-none-any.whl", "a-1.0-1-py3-none-any.whl"));
-        for bad in ["a.whl", "x/a-1.0.tar.gz", "a__b-1.0.tar.gz", "a-1.0.exe", "a-notaversion.tar.gz"] {
-            assert_eq!(Dist::parse(bad).map_err(|e| e.kind()), Err(ErrorKind::ArtifactNameInvalid), "{bad}");
+        for bad in [
+            "a.whl",
+            "x/a-1.0.tar.gz",
+            "a__b-1.0.tar.gz",
+            "a-1.0.exe",
+            "a-notaversion.tar.gz",
+        ] {
+            assert_eq!(
+                Dist::parse(bad).map_err(|e| e.kind()),
+                Err(ErrorKind::ArtifactNameInvalid),
+                "{bad}"
+            );
         }
     }
 }

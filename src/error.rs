@@ -184,7 +184,12 @@ impl Error {
     /// A new error of `kind`, raised at spec section `step` (e.g. `"6.5"`).
     #[must_use]
     pub fn new(kind: ErrorKind, step: &'static str, detail: impl Into<String>) -> Self {
-        Self { kind, step, detail: detail.into(), attestation_index: None }
+        Self {
+            kind,
+            step,
+            detail: detail.into(),
+            attestation_index: None,
+        }
     }
 
     /// An "expected X, found Y" mismatch; untrusted values are printed with `{:?}`.
@@ -196,7 +201,11 @@ impl Error {
         expected: &dyn fmt::Debug,
         actual: &dyn fmt::Debug,
     ) -> Self {
-        Self::new(kind, step, format!("{what}: expected {expected:?}, found {actual:?}"))
+        Self::new(
+            kind,
+            step,
+            format!("{what}: expected {expected:?}, found {actual:?}"),
+        )
     }
 
     /// Record which attestation (0-based) of a container failed.
@@ -235,7 +244,13 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (spec §{}): {}", self.kind.name(), self.step, self.detail)
+        write!(
+            f,
+            "{} (spec §{}): {}",
+            self.kind.name(),
+            self.step,
+            self.detail
+        )
     }
 }
 
@@ -253,7 +268,10 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for kind in ErrorKind::ALL {
             assert!(seen.insert(kind.code()), "duplicate code {}", kind.code());
-            assert!(kind.code().chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+            assert!(kind
+                .code()
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '_'));
         }
     }
 }

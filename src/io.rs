@@ -15,19 +15,28 @@ pub fn read_limited(path: &Path, max: usize, what: &str) -> Result<Vec<u8>> {
     let file = std::fs::File::open(path).map_err(|e| unreadable(path, what, &e))?;
     let mut buf = Vec::new();
     let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
-    file.take(limit).read_to_end(&mut buf).map_err(|e| unreadable(path, what, &e))?;
+    file.take(limit)
+        .read_to_end(&mut buf)
+        .map_err(|e| unreadable(path, what, &e))?;
     if buf.len() > max {
         return Err(Error::new(
             ErrorKind::InputTooLarge,
             "0.5",
-            format!("{what} {} is larger than the {max}-byte limit", path.display()),
+            format!(
+                "{what} {} is larger than the {max}-byte limit",
+                path.display()
+            ),
         ));
     }
     Ok(buf)
 }
 
 fn unreadable(path: &Path, what: &str, e: &std::io::Error) -> Error {
-    Error::new(ErrorKind::UsageError, "1.1", format!("cannot read {what} {}: {e}", path.display()))
+    Error::new(
+        ErrorKind::UsageError,
+        "1.1",
+        format!("cannot read {what} {}: {e}", path.display()),
+    )
 }
 
 /// SHA-256 of a file, streamed in 1 MiB reads (spec §1.1.1).
@@ -57,7 +66,13 @@ pub fn sha256_file(path: &Path) -> Result<[u8; 32]> {
 /// # Errors
 /// `UsageError` if malformed.
 pub fn parse_digest_arg(s: &str) -> Result<[u8; 32]> {
-    let bad = || Error::new(ErrorKind::UsageError, "1.1", format!("{s:?} is not sha256:<64 hex digits>"));
+    let bad = || {
+        Error::new(
+            ErrorKind::UsageError,
+            "1.1",
+            format!("{s:?} is not sha256:<64 hex digits>"),
+        )
+    };
     let hex = s.strip_prefix("sha256:").ok_or_else(bad)?;
     if hex.len() != 64 {
         return Err(bad());
@@ -74,8 +89,10 @@ pub fn parse_digest_arg(s: &str) -> Result<[u8; 32]> {
 #[must_use]
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }

@@ -24,21 +24,35 @@ pub fn parse(bytes: &[u8], max_len: usize, what: &str) -> Result<Value> {
         ));
     }
     if bytes.starts_with(b"\xEF\xBB\xBF") {
-        return Err(Error::new(ErrorKind::MalformedJson, "0.4.1", format!("{what} starts with a byte-order mark")));
+        return Err(Error::new(
+            ErrorKind::MalformedJson,
+            "0.4.1",
+            format!("{what} starts with a byte-order mark"),
+        ));
     }
     let text = std::str::from_utf8(bytes).map_err(|e| {
-        Error::new(ErrorKind::MalformedJson, "0.4.1", format!("{what} is not UTF-8: {e}"))
+        Error::new(
+            ErrorKind::MalformedJson,
+            "0.4.1",
+            format!("{what} is not UTF-8: {e}"),
+        )
     })?;
     let mut de = serde_json::Deserializer::from_str(text);
     // Our depth budget (64) trips before serde_json's own (128).
-    let value = Strict { depth: 0 }.deserialize(&mut de).map_err(|e| json_error(what, &e))?;
+    let value = Strict { depth: 0 }
+        .deserialize(&mut de)
+        .map_err(|e| json_error(what, &e))?;
     de.end().map_err(|e| json_error(what, &e))?;
     Ok(value)
 }
 
 fn json_error(what: &str, e: &serde_json::Error) -> Error {
     // Spec §9 lists excessive depth under MalformedJson.
-    Error::new(ErrorKind::MalformedJson, "0.4.2", format!("{what} is not valid JSON: {e}"))
+    Error::new(
+        ErrorKind::MalformedJson,
+        "0.4.2",
+        format!("{what} is not valid JSON: {e}"),
+    )
 }
 
 /// A seed that tracks depth and rejects duplicate keys.
@@ -50,9 +64,14 @@ struct Strict {
 impl Strict {
     fn deeper<E: de::Error>(self) -> Result<Self, E> {
         if self.depth >= limits::JSON_DEPTH {
-            return Err(E::custom(format_args!("nesting deeper than {} levels", limits::JSON_DEPTH)));
+            return Err(E::custom(format_args!(
+                "nesting deeper than {} levels",
+                limits::JSON_DEPTH
+            )));
         }
-        Ok(Self { depth: self.depth + 1 })
+        Ok(Self {
+            depth: self.depth + 1,
+        })
     }
 }
 
@@ -129,7 +148,12 @@ impl<'a> Obj<'a> {
         let map = value
             .as_object()
             .ok_or_else(|| Error::new(kind, step, format!("{path} must be a JSON object")))?;
-        Ok(Self { map, kind, step, path: path.to_owned() })
+        Ok(Self {
+            map,
+            kind,
+            step,
+            path: path.to_owned(),
+        })
     }
 
     /// Fail if any key is outside `allowed` (spec §0.4.7).
@@ -160,7 +184,8 @@ impl<'a> Obj<'a> {
     /// # Errors
     /// `kind` if absent or null.
     pub fn req(&self, key: &str) -> Result<&'a Value> {
-        self.opt(key).ok_or_else(|| self.err(format!("{}.{key} is required", self.path)))
+        self.opt(key)
+            .ok_or_else(|| self.err(format!("{}.{key} is required", self.path)))
     }
 
     /// A required string member.
@@ -192,7 +217,12 @@ impl<'a> Obj<'a> {
     /// # Errors
     /// `kind` if absent or not an object.
     pub fn obj(&self, key: &str) -> Result<Obj<'a>> {
-        Obj::new(self.req(key)?, self.kind, self.step, &format!("{}.{key}", self.path))
+        Obj::new(
+            self.req(key)?,
+            self.kind,
+            self.step,
+            &format!("{}.{key}", self.path),
+        )
     }
 
     /// An array member (required), at most `max` long.
@@ -208,7 +238,11 @@ impl<'a> Obj<'a> {
             return Err(Error::new(
                 ErrorKind::InputTooLarge,
                 "0.5",
-                format!("{}.{key} has {} elements; the limit is {max}", self.path, v.len()),
+                format!(
+                    "{}.{key} has {} elements; the limit is {max}",
+                    self.path,
+                    v.len()
+                ),
             ));
         }
         Ok(v)

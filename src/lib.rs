@@ -25,8 +25,8 @@ pub mod wheel;
 mod python;
 
 pub use error::{Error, ErrorKind, Result};
-pub use trust_root::TrustedRoot;
 pub use policy::Policy;
+pub use trust_root::TrustedRoot;
 pub use verify::{verify_bundle, ArtifactInput, BundleSigner, Verification};
 
 /// The crypto backend compiled in (`ring+p256/p384` or `aws-lc-rs`).

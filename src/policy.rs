@@ -32,13 +32,23 @@ impl IdentityMatch {
     /// `UsageError` if the pattern is too long or invalid.
     pub fn regex(pattern: &str) -> Result<Self> {
         if pattern.len() > REGEX_MAX {
-            return Err(Error::new(ErrorKind::UsageError, "7.3", "identity regex is too long"));
+            return Err(Error::new(
+                ErrorKind::UsageError,
+                "7.3",
+                "identity regex is too long",
+            ));
         }
         regex::RegexBuilder::new(&format!("^(?:{pattern})$"))
             .size_limit(1 << 20)
             .build()
             .map(Self::Regex)
-            .map_err(|e| Error::new(ErrorKind::UsageError, "7.3", format!("invalid identity regex: {e}")))
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::UsageError,
+                    "7.3",
+                    format!("invalid identity regex: {e}"),
+                )
+            })
     }
 
     fn matches(&self, san: &str) -> bool {
@@ -58,12 +68,23 @@ impl IdentityMatch {
 
 /// A PEP 740 Trusted Publisher (spec §7.4), as the caller expects it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[expect(missing_docs, reason = "fields are the PEP 740 publisher fields of the same name")]
+#[expect(
+    missing_docs,
+    reason = "fields are the PEP 740 publisher fields of the same name"
+)]
 pub enum Publisher {
     /// GitHub Actions: `owner/repo` and the workflow file name.
-    GitHub { repository: String, workflow: String, environment: Option<String> },
+    GitHub {
+        repository: String,
+        workflow: String,
+        environment: Option<String>,
+    },
     /// GitLab CI: `namespace/project` and the CI file path.
-    GitLab { repository: String, workflow_filepath: String, environment: Option<String> },
+    GitLab {
+        repository: String,
+        workflow_filepath: String,
+        environment: Option<String>,
+    },
     /// Google Cloud Build: the service-account e-mail.
     Google { email: String },
     /// CircleCI: project and pipeline definition ids.
@@ -113,12 +134,16 @@ impl Policy {
         Ok(match o.str("kind")? {
             "identity" => {
                 let identity = req("identity")?;
-                let identity = if o.opt("regex").and_then(serde_json::Value::as_bool) == Some(true) {
+                let identity = if o.opt("regex").and_then(serde_json::Value::as_bool) == Some(true)
+                {
                     IdentityMatch::regex(&identity)?
                 } else {
                     IdentityMatch::Exact(identity)
                 };
-                Self::Identity { identity, issuer: req("issuer")? }
+                Self::Identity {
+                    identity,
+                    issuer: req("issuer")?,
+                }
             }
             "github" => Self::Publisher(Publisher::GitHub {
                 repository: req("repository")?,
@@ -130,7 +155,9 @@ impl Policy {
                 workflow_filepath: req("workflow_filepath")?,
                 environment: opt("environment")?,
             }),
-            "google" => Self::Publisher(Publisher::Google { email: req("email")? }),
+            "google" => Self::Publisher(Publisher::Google {
+                email: req("email")?,
+            }),
             "circleci" => Self::Publisher(Publisher::CircleCi {
                 project_id: req("project_id")?,
                 pipeline_definition_id: req("pipeline_definition_id")?,
@@ -156,13 +183,23 @@ impl Policy {
 pub fn check_identity(claims: &Claims, identity: &IdentityMatch, issuer: &str) -> Result<()> {
     let actual = claims.issuer();
     if actual != Some(issuer) {
-        return Err(Error::mismatch(ErrorKind::IssuerMismatch, "7.3", "OIDC issuer", &issuer, &actual));
+        return Err(Error::mismatch(
+            ErrorKind::IssuerMismatch,
+            "7.3",
+            "OIDC issuer",
+            &issuer,
+            &actual,
+        ));
     }
     if !identity.matches(&claims.san) {
         return Err(Error::new(
             ErrorKind::IdentityMismatch,
             "7.3",
-            format!("certificate identity: expected {}, found {:?}", identity.describe(), claims.san),
+            format!(
+                "certificate identity: expected {}, found {:?}",
+                identity.describe(),
+                claims.san
+            ),
         ));
     }
     Ok(())
@@ -190,7 +227,11 @@ pub fn check_publisher(
     index_environment: Option<&str>,
 ) -> Result<PublisherOutcome> {
     match expected {
-        Publisher::GitHub { repository, workflow, environment } => {
+        Publisher::GitHub {
+            repository,
+            workflow,
+            environment,
+        } => {
             let issuer = claims.ext(oid::ISSUER);
             if issuer != Some(GITHUB_ISSUER) {
                 return Err(mismatch("issuer (.1.8)", &GITHUB_ISSUER, &issuer));
@@ -204,7 +245,11 @@ pub fn check_publisher(
             check_build_config(claims, &base, false)?;
             check_environment(claims, environment.as_deref(), index_environment)
         }
-        Publisher::GitLab { repository, workflow_filepath, environment } => {
+        Publisher::GitLab {
+            repository,
+            workflow_filepath,
+            environment,
+        } => {
             let issuer = claims.ext(oid::ISSUER);
             if issuer != Some(GITLAB_ISSUER) {
                 return Err(mismatch("issuer (.1.8)", &GITLAB_ISSUER, &issuer));
@@ -219,7 +264,9 @@ pub fn check_publisher(
             check_environment(claims, environment.as_deref(), index_environment)
         }
         Publisher::Google { email } => {
-            let issuer = claims.ext(oid::ISSUER_LEGACY).or_else(|| claims.ext(oid::ISSUER));
+            let issuer = claims
+                .ext(oid::ISSUER_LEGACY)
+                .or_else(|| claims.ext(oid::ISSUER));
             if issuer != Some(GOOGLE_ISSUER) {
                 return Err(mismatch("issuer (.1.1)", &GOOGLE_ISSUER, &issuer));
             }
@@ -228,7 +275,12 @@ pub fn check_publisher(
             }
             Ok(PublisherOutcome::default())
         }
-        Publisher::CircleCi { project_id, pipeline_definition_id, vcs_origin, vcs_ref } => {
+        Publisher::CircleCi {
+            project_id,
+            pipeline_definition_id,
+            vcs_origin,
+            vcs_ref,
+        } => {
             let issuer = claims.issuer();
             if issuer != Some(CIRCLECI_ISSUER) {
                 return Err(mismatch("issuer", &CIRCLECI_ISSUER, &issuer));
@@ -261,10 +313,18 @@ fn check_build_config(claims: &Claims, base: &str, need_both: bool) -> Result<()
     let digest = claims.ext(oid::SOURCE_REPOSITORY_DIGEST);
     let git_ref = claims.ext(oid::SOURCE_REPOSITORY_REF);
     if need_both && (digest.is_none() || git_ref.is_none()) {
-        return Err(mismatch("source digest and ref (.1.13, .1.14)", &"both present", &(digest, git_ref)));
+        return Err(mismatch(
+            "source digest and ref (.1.13, .1.14)",
+            &"both present",
+            &(digest, git_ref),
+        ));
     }
     if digest.is_none() && git_ref.is_none() {
-        return Err(mismatch("source digest or ref (.1.13/.1.14)", &"one present", &"neither"));
+        return Err(mismatch(
+            "source digest or ref (.1.13/.1.14)",
+            &"one present",
+            &"neither",
+        ));
     }
     let actual = claims.ext(oid::BUILD_CONFIG_URI);
     let ok = [digest, git_ref]
@@ -272,13 +332,21 @@ fn check_build_config(claims: &Claims, base: &str, need_both: bool) -> Result<()
         .flatten()
         .any(|suffix| actual == Some(format!("{base}{suffix}").as_str()));
     if !ok {
-        return Err(mismatch("build config / workflow (.1.18)", &format!("{base}<ref or sha>"), &actual));
+        return Err(mismatch(
+            "build config / workflow (.1.18)",
+            &format!("{base}<ref or sha>"),
+            &actual,
+        ));
     }
     Ok(())
 }
 
 /// §7.4.1.4: the environment, when the caller names one.
-fn check_environment(claims: &Claims, expected: Option<&str>, index: Option<&str>) -> Result<PublisherOutcome> {
+fn check_environment(
+    claims: &Claims,
+    expected: Option<&str>,
+    index: Option<&str>,
+) -> Result<PublisherOutcome> {
     let Some(expected) = expected.filter(|e| !e.is_empty()) else {
         return Ok(PublisherOutcome::default());
     };
@@ -289,7 +357,9 @@ fn check_environment(claims: &Claims, expected: Option<&str>, index: Option<&str
         return Ok(PublisherOutcome::default());
     }
     if index == Some(expected) {
-        return Ok(PublisherOutcome { environment_unchecked: true });
+        return Ok(PublisherOutcome {
+            environment_unchecked: true,
+        });
     }
     Err(mismatch("environment", &expected, &index))
 }
@@ -299,17 +369,28 @@ mod tests {
     use super::*;
 
     fn github(workflow: &str) -> Publisher {
-        Publisher::GitHub { repository: "o/r".into(), workflow: workflow.into(), environment: None }
+        Publisher::GitHub {
+            repository: "o/r".into(),
+            workflow: workflow.into(),
+            environment: None,
+        }
     }
 
     fn claims(ext: &[(u32, &str)]) -> Claims {
-        Claims::for_test("https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1", SanKind::Uri, ext)
+        Claims::for_test(
+            "https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1",
+            SanKind::Uri,
+            ext,
+        )
     }
 
     const BASE: &[(u32, &str)] = &[
         (oid::ISSUER, GITHUB_ISSUER),
         (oid::SOURCE_REPOSITORY_URI, "https://github.com/o/r"),
-        (oid::BUILD_CONFIG_URI, "https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1"),
+        (
+            oid::BUILD_CONFIG_URI,
+            "https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1",
+        ),
     ];
 
     #[test]
@@ -329,18 +410,29 @@ mod tests {
         let c = claims(&[BASE, &[(oid::SOURCE_REPOSITORY_REF, "refs/tags/v1")]].concat());
         for w in ["release.yml.bak", "elease.yml", "release"] {
             let r = check_publisher(&c, &github(w), None);
-            assert_eq!(r.map_err(|e| e.kind()), Err(ErrorKind::PublisherMismatch), "{w}");
+            assert_eq!(
+                r.map_err(|e| e.kind()),
+                Err(ErrorKind::PublisherMismatch),
+                "{w}"
+            );
         }
     }
 
     #[test]
     fn environment_rests_on_signed_claim_first() {
         let mut ext = [BASE, &[(oid::SOURCE_REPOSITORY_REF, "refs/tags/v1")]].concat();
-        let want = Publisher::GitHub { repository: "o/r".into(), workflow: "release.yml".into(), environment: Some("pypi".into()) };
+        let want = Publisher::GitHub {
+            repository: "o/r".into(),
+            workflow: "release.yml".into(),
+            environment: Some("pypi".into()),
+        };
         let r = check_publisher(&claims(&ext), &want, Some("pypi"));
         assert_eq!(r.map(|o| o.environment_unchecked), Ok(true));
         assert!(check_publisher(&claims(&ext), &want, Some("")).is_err());
         ext.push((oid::DEPLOYMENT_ENVIRONMENT, "staging"));
-        assert_eq!(check_publisher(&claims(&ext), &want, Some("pypi")).map_err(|e| e.kind()), Err(ErrorKind::PublisherMismatch));
+        assert_eq!(
+            check_publisher(&claims(&ext), &want, Some("pypi")).map_err(|e| e.kind()),
+            Err(ErrorKind::PublisherMismatch)
+        );
     }
 }

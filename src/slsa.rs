@@ -9,14 +9,18 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::statement::Statement;
 
 const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
-const GENERATOR: &str = "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/";
+const GENERATOR: &str =
+    "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/";
 /// Trusted slsa-github-generator builders (slsa-verifier `common/builders.go`).
 const TRUSTED_BUILDERS: &[&str] = &[
     "generator_generic_slsa3.yml",
     "builder_go_slsa3.yml",
     "builder_container-based_slsa3.yml",
 ];
-const DELEGATORS: &[&str] = &["delegator_generic_slsa3.yml", "delegator_lowperms-generic_slsa3.yml"];
+const DELEGATORS: &[&str] = &[
+    "delegator_generic_slsa3.yml",
+    "delegator_lowperms-generic_slsa3.yml",
+];
 const PROVENANCE_V02: &str = "https://slsa.dev/provenance/v0.2";
 const PROVENANCE_V1: &str = "https://slsa.dev/provenance/v1";
 const GITHUB_BUILD_TYPE: &str = "https://actions.github.io/buildtypes/workflow/v1";
@@ -50,11 +54,15 @@ fn repo_of(uri: &str) -> &str {
 
 /// Is `r` `refs/tags/vX.Y.Z` (or `vX.Y.Z`) with exactly three numeric parts?
 fn is_builder_tag(r: &str) -> bool {
-    let Some(v) = r.strip_prefix("refs/tags/v") else { return false };
+    let Some(v) = r.strip_prefix("refs/tags/v") else {
+        return false;
+    };
     let parts: Vec<&str> = v.split('.').collect();
     parts.len() == 3
         && parts.iter().all(|p| {
-            !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && (*p == "0" || !p.starts_with('0'))
+            !p.is_empty()
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && (*p == "0" || !p.starts_with('0'))
         })
 }
 
@@ -73,20 +81,36 @@ pub enum ProvenanceKind {
 ///
 /// # Errors
 /// The §9 policy kind of the first failing rule.
-pub fn check(claims: &Claims, statement: &Statement, expected: &SlsaSource) -> Result<ProvenanceKind> {
+pub fn check(
+    claims: &Claims,
+    statement: &Statement,
+    expected: &SlsaSource,
+) -> Result<ProvenanceKind> {
     // §7.5.2
     let issuer = claims.issuer();
     if issuer != Some(GITHUB_ISSUER) {
-        return Err(Error::mismatch(ErrorKind::IssuerMismatch, "7.5.2", "OIDC issuer", &GITHUB_ISSUER, &issuer));
+        return Err(Error::mismatch(
+            ErrorKind::IssuerMismatch,
+            "7.5.2",
+            "OIDC issuer",
+            &GITHUB_ISSUER,
+            &issuer,
+        ));
     }
     // §7.5.1: workflow identity consistency.
-    if let (Some(a), Some(b)) = (claims.ext(oid::SOURCE_REPOSITORY_DIGEST), claims.ext(oid::BUILD_CONFIG_DIGEST)) {
+    if let (Some(a), Some(b)) = (
+        claims.ext(oid::SOURCE_REPOSITORY_DIGEST),
+        claims.ext(oid::BUILD_CONFIG_DIGEST),
+    ) {
         let _ = (a, b); // build config digest may differ for reusable workflows in other repos
     }
     let kind = match statement.predicate_type.as_str() {
         PROVENANCE_V02 => ProvenanceKind::GeneratorV02,
         PROVENANCE_V1 => {
-            let bt = statement.predicate.pointer("/buildDefinition/buildType").and_then(Value::as_str);
+            let bt = statement
+                .predicate
+                .pointer("/buildDefinition/buildType")
+                .and_then(Value::as_str);
             if bt == Some(GITHUB_BUILD_TYPE) {
                 ProvenanceKind::GitHubAttestation
             } else {
@@ -107,11 +131,19 @@ pub fn check(claims: &Claims, statement: &Statement, expected: &SlsaSource) -> R
     let cert_repo_short = cert_repo.as_deref().map(repo_of);
     let same_repo = match kind {
         // §7.6.2: GitHub names are case-insensitive.
-        ProvenanceKind::GitHubAttestation => cert_repo_short.is_some_and(|r| r.eq_ignore_ascii_case(want_repo)),
+        ProvenanceKind::GitHubAttestation => {
+            cert_repo_short.is_some_and(|r| r.eq_ignore_ascii_case(want_repo))
+        }
         _ => cert_repo_short == Some(want_repo),
     };
     if !same_repo {
-        return Err(Error::mismatch(ErrorKind::SourceMismatch, "7.5.6", "source repository", &want_repo, &cert_repo_short));
+        return Err(Error::mismatch(
+            ErrorKind::SourceMismatch,
+            "7.5.6",
+            "source repository",
+            &want_repo,
+            &cert_repo_short,
+        ));
     }
     match kind {
         ProvenanceKind::GitHubAttestation => check_github(claims, statement, expected)?,
@@ -121,30 +153,59 @@ pub fn check(claims: &Claims, statement: &Statement, expected: &SlsaSource) -> R
 }
 
 /// §7.5.3–§7.5.8 for slsa-github-generator.
-fn check_generator(claims: &Claims, st: &Statement, expected: &SlsaSource, kind: ProvenanceKind) -> Result<()> {
+fn check_generator(
+    claims: &Claims,
+    st: &Statement,
+    expected: &SlsaSource,
+    kind: ProvenanceKind,
+) -> Result<()> {
     // §7.5.3: builder name and ref from the SAN.
     let san = claims.san.as_str();
     let (name, builder_ref) = san
         .rsplit_once('@')
         .filter(|(n, r)| n.starts_with("https://github.com/") && !r.is_empty() && n.len() > 19)
-        .ok_or_else(|| err(ErrorKind::CertificateProfileInvalid, "7.5.3", format!("SAN {san:?} is not a workflow@ref")))?;
+        .ok_or_else(|| {
+            err(
+                ErrorKind::CertificateProfileInvalid,
+                "7.5.3",
+                format!("SAN {san:?} is not a workflow@ref"),
+            )
+        })?;
     let file = name.strip_prefix(GENERATOR);
     let is_delegator = file.is_some_and(|f| DELEGATORS.contains(&f));
     // §7.5.4: builder trust.
     match &expected.builder_id {
         None => {
             if !file.is_some_and(|f| TRUSTED_BUILDERS.contains(&f) || DELEGATORS.contains(&f)) {
-                return Err(err(ErrorKind::UntrustedBuilder, "7.5.4", format!("builder {name:?} is not a trusted slsa-github-generator workflow")));
+                return Err(err(
+                    ErrorKind::UntrustedBuilder,
+                    "7.5.4",
+                    format!("builder {name:?} is not a trusted slsa-github-generator workflow"),
+                ));
             }
         }
         Some(id) if !is_delegator => {
-            let (want_name, want_ver) = id.split_once('@').map_or((id.as_str(), None), |(n, v)| (n, Some(v)));
+            let (want_name, want_ver) = id
+                .split_once('@')
+                .map_or((id.as_str(), None), |(n, v)| (n, Some(v)));
             if want_name != name {
-                return Err(Error::mismatch(ErrorKind::BuilderIdMismatch, "7.5.4", "builder", &want_name, &name));
+                return Err(Error::mismatch(
+                    ErrorKind::BuilderIdMismatch,
+                    "7.5.4",
+                    "builder",
+                    &want_name,
+                    &name,
+                ));
             }
             if let Some(v) = want_ver {
                 if builder_ref != v && builder_ref != format!("refs/tags/{v}") {
-                    return Err(Error::mismatch(ErrorKind::BuilderIdMismatch, "7.5.4", "builder version", &v, &builder_ref));
+                    return Err(Error::mismatch(
+                        ErrorKind::BuilderIdMismatch,
+                        "7.5.4",
+                        "builder version",
+                        &v,
+                        &builder_ref,
+                    ));
                 }
             }
         }
@@ -152,7 +213,11 @@ fn check_generator(claims: &Claims, st: &Statement, expected: &SlsaSource, kind:
     }
     // §7.5.5
     if !is_builder_tag(builder_ref) {
-        return Err(err(ErrorKind::BuilderRefInvalid, "7.5.5", format!("builder ref {builder_ref:?} is not refs/tags/vX.Y.Z")));
+        return Err(err(
+            ErrorKind::BuilderRefInvalid,
+            "7.5.5",
+            format!("builder ref {builder_ref:?} is not refs/tags/vX.Y.Z"),
+        ));
     }
     let p = &st.predicate;
     let want_repo = repo_of(&expected.source_uri);
@@ -163,55 +228,125 @@ fn check_generator(claims: &Claims, st: &Statement, expected: &SlsaSource, kind:
             let full = format!("{name}@{builder_ref}");
             let alt = format!("{name}@{}", builder_ref.trim_start_matches("refs/tags/"));
             if builder_id != Some(full.as_str()) && builder_id != Some(alt.as_str()) {
-                return Err(Error::mismatch(ErrorKind::BuilderIdMismatch, "7.5.7", "predicate.builder.id", &full, &builder_id));
+                return Err(Error::mismatch(
+                    ErrorKind::BuilderIdMismatch,
+                    "7.5.7",
+                    "predicate.builder.id",
+                    &full,
+                    &builder_id,
+                ));
             }
-            if p.get("buildType").and_then(Value::as_str).is_none_or(str::is_empty) {
-                return Err(err(ErrorKind::PredicateInvalid, "7.5.7", "predicate.buildType is missing".into()));
+            if p.get("buildType")
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty)
+            {
+                return Err(err(
+                    ErrorKind::PredicateInvalid,
+                    "7.5.7",
+                    "predicate.buildType is missing".into(),
+                ));
             }
             (
-                p.pointer("/invocation/configSource/uri").and_then(Value::as_str).map(str::to_owned),
+                p.pointer("/invocation/configSource/uri")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
                 p.pointer("/materials/0/uri").and_then(Value::as_str),
                 Env::V02(p.pointer("/invocation/environment")),
             )
         }
         _ => {
-            let builder_id = p.pointer("/runDetails/builder/id").and_then(Value::as_str).unwrap_or("");
+            let builder_id = p
+                .pointer("/runDetails/builder/id")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             let (_, bref) = builder_id.rsplit_once('@').unwrap_or(("", ""));
             if !is_builder_tag(bref) && !is_builder_tag(&format!("refs/tags/{bref}")) {
-                return Err(err(ErrorKind::BuilderRefInvalid, "7.5.7", format!("runDetails.builder.id {builder_id:?} has no vX.Y.Z tag")));
+                return Err(err(
+                    ErrorKind::BuilderRefInvalid,
+                    "7.5.7",
+                    format!("runDetails.builder.id {builder_id:?} has no vX.Y.Z tag"),
+                ));
             }
             if expected.builder_id.is_none() && !builder_id.starts_with(GENERATOR) {
-                return Err(err(ErrorKind::UntrustedBuilder, "7.5.7", format!("builder {builder_id:?} is not slsa-github-generator")));
+                return Err(err(
+                    ErrorKind::UntrustedBuilder,
+                    "7.5.7",
+                    format!("builder {builder_id:?} is not slsa-github-generator"),
+                ));
             }
             if let Some(id) = &expected.builder_id {
                 let want = id.split_once('@').map_or(id.as_str(), |(n, _)| n);
                 if !builder_id.starts_with(&format!("{want}@")) {
-                    return Err(Error::mismatch(ErrorKind::BuilderIdMismatch, "7.5.7", "runDetails.builder.id", &id, &builder_id));
+                    return Err(Error::mismatch(
+                        ErrorKind::BuilderIdMismatch,
+                        "7.5.7",
+                        "runDetails.builder.id",
+                        &id,
+                        &builder_id,
+                    ));
                 }
             }
             let internal = p.pointer("/buildDefinition/internalParameters");
-            let wf_ref = internal.and_then(|i| i.get("GITHUB_WORKFLOW_REF")).and_then(Value::as_str);
+            let wf_ref = internal
+                .and_then(|i| i.get("GITHUB_WORKFLOW_REF"))
+                .and_then(Value::as_str);
             let trig = wf_ref.and_then(|w| {
                 let (repo_path, r) = w.split_once('@')?;
                 let repo = repo_path.split('/').take(2).collect::<Vec<_>>().join("/");
                 Some(format!("git+https://github.com/{repo}@{r}"))
             });
-            (trig, p.pointer("/buildDefinition/resolvedDependencies/0/uri").and_then(Value::as_str), Env::V1(internal))
+            (
+                trig,
+                p.pointer("/buildDefinition/resolvedDependencies/0/uri")
+                    .and_then(Value::as_str),
+                Env::V1(internal),
+            )
         }
     };
-    let trigger = trigger.ok_or_else(|| err(ErrorKind::SourceMismatch, "7.5.8", "the provenance names no trigger source".into()))?;
+    let trigger = trigger.ok_or_else(|| {
+        err(
+            ErrorKind::SourceMismatch,
+            "7.5.8",
+            "the provenance names no trigger source".into(),
+        )
+    })?;
     let (trig_repo, trig_ref) = trigger
         .rsplit_once('@')
         .filter(|(_, r)| !r.is_empty())
-        .ok_or_else(|| err(ErrorKind::SourceMismatch, "7.5.8", format!("trigger {trigger:?} has no ref")))?;
+        .ok_or_else(|| {
+            err(
+                ErrorKind::SourceMismatch,
+                "7.5.8",
+                format!("trigger {trigger:?} has no ref"),
+            )
+        })?;
     if !trig_repo.starts_with("git+https://github.com/") || repo_of(trig_repo) != want_repo {
-        return Err(Error::mismatch(ErrorKind::SourceMismatch, "7.5.8", "provenance source", &want_repo, &trig_repo));
+        return Err(Error::mismatch(
+            ErrorKind::SourceMismatch,
+            "7.5.8",
+            "provenance source",
+            &want_repo,
+            &trig_repo,
+        ));
     }
-    let material = material.ok_or_else(|| err(ErrorKind::SourceMismatch, "7.5.8", "the provenance has no source material".into()))?;
+    let material = material.ok_or_else(|| {
+        err(
+            ErrorKind::SourceMismatch,
+            "7.5.8",
+            "the provenance has no source material".into(),
+        )
+    })?;
     let mat_repo = material.split_once('@').map_or(material, |(r, _)| r);
-    let byob_ok = kind == ProvenanceKind::GeneratorV1 && !material.contains('@') && mat_repo == trig_repo;
+    let byob_ok =
+        kind == ProvenanceKind::GeneratorV1 && !material.contains('@') && mat_repo == trig_repo;
     if repo_of(mat_repo) != want_repo || (material != trigger && !byob_ok) {
-        return Err(Error::mismatch(ErrorKind::SourceMismatch, "7.5.8", "source material", &trigger, &material));
+        return Err(Error::mismatch(
+            ErrorKind::SourceMismatch,
+            "7.5.8",
+            "source material",
+            &trigger,
+            &material,
+        ));
     }
     let _ = trig_ref;
     check_refs(&env, expected)
@@ -247,30 +382,61 @@ fn check_refs(env: &Env<'_>, expected: &SlsaSource) -> Result<()> {
         let actual = if ref_type == "branch" {
             Some(github_ref.to_owned())
         } else {
-            env.get("github_base_ref").filter(|b| !b.is_empty()).map(str::to_owned).or_else(|| {
-                let ev = env.event()?;
-                match env.get("github_event_name")? {
-                    "push" => ev.get("base_ref").and_then(Value::as_str).map(str::to_owned),
-                    "release" => ev.pointer("/release/target_commitish").and_then(Value::as_str).map(|b| format!("refs/heads/{b}")),
-                    _ => None,
-                }
-            })
+            env.get("github_base_ref")
+                .filter(|b| !b.is_empty())
+                .map(str::to_owned)
+                .or_else(|| {
+                    let ev = env.event()?;
+                    match env.get("github_event_name")? {
+                        "push" => ev
+                            .get("base_ref")
+                            .and_then(Value::as_str)
+                            .map(str::to_owned),
+                        "release" => ev
+                            .pointer("/release/target_commitish")
+                            .and_then(Value::as_str)
+                            .map(|b| format!("refs/heads/{b}")),
+                        _ => None,
+                    }
+                })
         };
-        let name = actual.as_deref().and_then(|r| r.strip_prefix("refs/heads/"));
+        let name = actual
+            .as_deref()
+            .and_then(|r| r.strip_prefix("refs/heads/"));
         if name != Some(branch.as_str()) {
-            return Err(Error::mismatch(ErrorKind::BranchMismatch, "7.5.10", "source branch", branch, &actual));
+            return Err(Error::mismatch(
+                ErrorKind::BranchMismatch,
+                "7.5.10",
+                "source branch",
+                branch,
+                &actual,
+            ));
         }
     }
     if let Some(tag) = &expected.source_tag {
         let want = format!("refs/tags/{tag}");
         if ref_type != "tag" || github_ref != want {
-            return Err(Error::mismatch(ErrorKind::TagMismatch, "7.5.10", "source tag", &want, &github_ref));
+            return Err(Error::mismatch(
+                ErrorKind::TagMismatch,
+                "7.5.10",
+                "source tag",
+                &want,
+                &github_ref,
+            ));
         }
     }
     if let Some(vt) = &expected.source_versioned_tag {
-        let actual = (ref_type == "tag").then(|| github_ref.strip_prefix("refs/tags/")).flatten();
+        let actual = (ref_type == "tag")
+            .then(|| github_ref.strip_prefix("refs/tags/"))
+            .flatten();
         if !actual.is_some_and(|a| versioned_tag_matches(vt, a)) {
-            return Err(Error::mismatch(ErrorKind::VersionedTagMismatch, "7.5.10", "versioned tag", vt, &actual));
+            return Err(Error::mismatch(
+                ErrorKind::VersionedTagMismatch,
+                "7.5.10",
+                "versioned tag",
+                vt,
+                &actual,
+            ));
         }
     }
     Ok(())
@@ -281,11 +447,18 @@ fn versioned_tag_matches(expected: &str, actual: &str) -> bool {
     fn parts(s: &str) -> Option<(Vec<u64>, String)> {
         let s = s.strip_prefix('v')?;
         let s = s.split_once('+').map_or(s, |(a, _)| a);
-        let (core, pre) = s.split_once('-').map_or((s, String::new()), |(c, p)| (c, p.to_owned()));
-        let nums = core.split('.').map(|p| p.parse::<u64>().ok()).collect::<Option<Vec<_>>>()?;
+        let (core, pre) = s
+            .split_once('-')
+            .map_or((s, String::new()), |(c, p)| (c, p.to_owned()));
+        let nums = core
+            .split('.')
+            .map(|p| p.parse::<u64>().ok())
+            .collect::<Option<Vec<_>>>()?;
         (1..=3).contains(&nums.len()).then_some((nums, pre))
     }
-    let (Some((want, want_pre)), Some((got, got_pre))) = (parts(expected), parts(actual)) else { return false };
+    let (Some((want, want_pre)), Some((got, got_pre))) = (parts(expected), parts(actual)) else {
+        return false;
+    };
     if got.len() != 3 {
         return false;
     }
@@ -301,52 +474,133 @@ fn check_github(claims: &Claims, st: &Statement, expected: &SlsaSource) -> Resul
         if want.is_some() && want == got {
             Ok(())
         } else {
-            Err(Error::mismatch(ErrorKind::ProvenanceCertificateMismatch, "7.6.5", what, &want, &got))
+            Err(Error::mismatch(
+                ErrorKind::ProvenanceCertificateMismatch,
+                "7.6.5",
+                what,
+                &want,
+                &got,
+            ))
         }
     };
     let s = |ptr: &str| p.pointer(ptr).and_then(Value::as_str);
-    m("runDetails.builder.id", Some(claims.san.as_str()), s("/runDetails/builder/id"))?;
+    m(
+        "runDetails.builder.id",
+        Some(claims.san.as_str()),
+        s("/runDetails/builder/id"),
+    )?;
     let repo = claims.ext(oid::SOURCE_REPOSITORY_URI);
-    m("externalParameters.workflow.repository", repo, s("/buildDefinition/externalParameters/workflow/repository"))?;
+    m(
+        "externalParameters.workflow.repository",
+        repo,
+        s("/buildDefinition/externalParameters/workflow/repository"),
+    )?;
     let config = claims.ext(oid::BUILD_CONFIG_URI).unwrap_or("");
-    let after_repo = repo.and_then(|r| config.strip_prefix(r)).and_then(|c| c.strip_prefix('/'));
+    let after_repo = repo
+        .and_then(|r| config.strip_prefix(r))
+        .and_then(|c| c.strip_prefix('/'));
     let (path, wref) = after_repo.and_then(|c| c.split_once('@')).unzip();
-    m("externalParameters.workflow.path", path, s("/buildDefinition/externalParameters/workflow/path"))?;
-    m("externalParameters.workflow.ref", wref, s("/buildDefinition/externalParameters/workflow/ref"))?;
-    let dep = repo.zip(claims.ext(oid::SOURCE_REPOSITORY_REF)).map(|(r, rf)| format!("git+{r}@{rf}"));
-    m("resolvedDependencies[0].uri", dep.as_deref(), s("/buildDefinition/resolvedDependencies/0/uri"))?;
-    m("resolvedDependencies[0].digest.gitCommit", claims.ext(oid::SOURCE_REPOSITORY_DIGEST), s("/buildDefinition/resolvedDependencies/0/digest/gitCommit"))?;
+    m(
+        "externalParameters.workflow.path",
+        path,
+        s("/buildDefinition/externalParameters/workflow/path"),
+    )?;
+    m(
+        "externalParameters.workflow.ref",
+        wref,
+        s("/buildDefinition/externalParameters/workflow/ref"),
+    )?;
+    let dep = repo
+        .zip(claims.ext(oid::SOURCE_REPOSITORY_REF))
+        .map(|(r, rf)| format!("git+{r}@{rf}"));
+    m(
+        "resolvedDependencies[0].uri",
+        dep.as_deref(),
+        s("/buildDefinition/resolvedDependencies/0/uri"),
+    )?;
+    m(
+        "resolvedDependencies[0].digest.gitCommit",
+        claims.ext(oid::SOURCE_REPOSITORY_DIGEST),
+        s("/buildDefinition/resolvedDependencies/0/digest/gitCommit"),
+    )?;
     let gh = "/buildDefinition/internalParameters/github";
-    m("github.event_name", claims.ext(oid::BUILD_TRIGGER), s(&format!("{gh}/event_name")))?;
-    m("github.repository_id", claims.ext(oid::SOURCE_REPOSITORY_IDENTIFIER), s(&format!("{gh}/repository_id")))?;
-    m("github.repository_owner_id", claims.ext(oid::SOURCE_REPOSITORY_OWNER_IDENTIFIER), s(&format!("{gh}/repository_owner_id")))?;
-    m("github.runner_environment", claims.ext(oid::RUNNER_ENVIRONMENT), s(&format!("{gh}/runner_environment")))?;
-    m("runDetails.metadata.invocationId", claims.ext(oid::RUN_INVOCATION_URI), s("/runDetails/metadata/invocationId"))?;
+    m(
+        "github.event_name",
+        claims.ext(oid::BUILD_TRIGGER),
+        s(&format!("{gh}/event_name")),
+    )?;
+    m(
+        "github.repository_id",
+        claims.ext(oid::SOURCE_REPOSITORY_IDENTIFIER),
+        s(&format!("{gh}/repository_id")),
+    )?;
+    m(
+        "github.repository_owner_id",
+        claims.ext(oid::SOURCE_REPOSITORY_OWNER_IDENTIFIER),
+        s(&format!("{gh}/repository_owner_id")),
+    )?;
+    m(
+        "github.runner_environment",
+        claims.ext(oid::RUNNER_ENVIRONMENT),
+        s(&format!("{gh}/runner_environment")),
+    )?;
+    m(
+        "runDetails.metadata.invocationId",
+        claims.ext(oid::RUN_INVOCATION_URI),
+        s("/runDetails/metadata/invocationId"),
+    )?;
     // §7.6.3-style ref expectations on the certificate.
     let cert_ref = claims.ext(oid::SOURCE_REPOSITORY_REF).unwrap_or("");
     if let Some(tag) = &expected.source_tag {
         let want = format!("refs/tags/{tag}");
         if cert_ref != want {
-            return Err(Error::mismatch(ErrorKind::TagMismatch, "7.5.10", "source tag", &want, &cert_ref));
+            return Err(Error::mismatch(
+                ErrorKind::TagMismatch,
+                "7.5.10",
+                "source tag",
+                &want,
+                &cert_ref,
+            ));
         }
     }
     if let Some(branch) = &expected.source_branch {
         let want = format!("refs/heads/{branch}");
         if cert_ref != want {
-            return Err(Error::mismatch(ErrorKind::BranchMismatch, "7.5.10", "source branch", &want, &cert_ref));
+            return Err(Error::mismatch(
+                ErrorKind::BranchMismatch,
+                "7.5.10",
+                "source branch",
+                &want,
+                &cert_ref,
+            ));
         }
     }
     if let Some(vt) = &expected.source_versioned_tag {
         let tag = cert_ref.strip_prefix("refs/tags/");
         if !tag.is_some_and(|t| versioned_tag_matches(vt, t)) {
-            return Err(Error::mismatch(ErrorKind::VersionedTagMismatch, "7.5.10", "versioned tag", vt, &tag));
+            return Err(Error::mismatch(
+                ErrorKind::VersionedTagMismatch,
+                "7.5.10",
+                "versioned tag",
+                vt,
+                &tag,
+            ));
         }
     }
     if let Some(id) = &expected.builder_id {
         let want = id.split_once('@').map_or(id.as_str(), |(n, _)| n);
-        let san_name = claims.san.split_once('@').map_or(claims.san.as_str(), |(n, _)| n);
+        let san_name = claims
+            .san
+            .split_once('@')
+            .map_or(claims.san.as_str(), |(n, _)| n);
         if san_name != want {
-            return Err(Error::mismatch(ErrorKind::BuilderIdMismatch, "7.6.3", "signer workflow", &want, &san_name));
+            return Err(Error::mismatch(
+                ErrorKind::BuilderIdMismatch,
+                "7.6.3",
+                "signer workflow",
+                &want,
+                &san_name,
+            ));
         }
     }
     Ok(())

@@ -51,7 +51,15 @@ impl Statement {
             ));
         }
         let value = json::parse(payload, limits::PAYLOAD, "statement").map_err(|e| {
-            if e.kind() == ErrorKind::InputTooLarge { e } else { Error::new(ErrorKind::StatementMalformed, "6.4.1", e.detail().to_owned()) }
+            if e.kind() == ErrorKind::InputTooLarge {
+                e
+            } else {
+                Error::new(
+                    ErrorKind::StatementMalformed,
+                    "6.4.1",
+                    e.detail().to_owned(),
+                )
+            }
         })?;
         let o = Obj::new(&value, ErrorKind::StatementMalformed, "6.4.3", "statement")?;
         let statement_type = o.str("_type")?.to_owned();
@@ -75,21 +83,32 @@ impl Statement {
             }
             let mut sha256 = None;
             for (alg, value) in digest.map() {
-                let value = value.as_str().ok_or_else(|| s.err("digest values must be strings".into()))?;
+                let value = value
+                    .as_str()
+                    .ok_or_else(|| s.err("digest values must be strings".into()))?;
                 let want = match alg.as_str() {
                     "sha256" => 64,
                     "sha384" => 96,
                     "sha512" => 128,
                     _ => continue,
                 };
-                if value.len() != want || !value.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-                    return Err(s.err(format!("subject digest {alg} is not {want} lowercase hex digits")));
+                if value.len() != want
+                    || !value
+                        .bytes()
+                        .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+                {
+                    return Err(s.err(format!(
+                        "subject digest {alg} is not {want} lowercase hex digits"
+                    )));
                 }
                 if alg == "sha256" {
                     sha256 = Some(value.to_owned());
                 }
             }
-            subjects.push(Subject { name: s.opt_str("name")?.map(str::to_owned), sha256 });
+            subjects.push(Subject {
+                name: s.opt_str("name")?.map(str::to_owned),
+                sha256,
+            });
         }
         let predicate_type = o.str("predicateType")?.to_owned();
         if predicate_type.is_empty() {
@@ -99,7 +118,12 @@ impl Statement {
         if !(predicate.is_object() || predicate.is_null()) {
             return Err(o.err("predicate must be an object or null".into()));
         }
-        Ok(Self { statement_type, subjects, predicate_type, predicate })
+        Ok(Self {
+            statement_type,
+            subjects,
+            predicate_type,
+            predicate,
+        })
     }
 
     /// §6.5.1–§6.5.2: the subjects whose sha256 equals the artifact's.

@@ -27,7 +27,9 @@ impl TrustedRoot {
     /// `TrustRootInvalid` if the embedded root does not validate (a build defect).
     pub fn production() -> Result<Self> {
         PRODUCTION
-            .get_or_init(|| Self::from_json(adapter::PRODUCTION_ROOT.as_bytes(), "embedded production"))
+            .get_or_init(|| {
+                Self::from_json(adapter::PRODUCTION_ROOT.as_bytes(), "embedded production")
+            })
             .clone()
     }
 
@@ -47,7 +49,11 @@ impl TrustedRoot {
     /// `TrustRootInvalid` (or `InputTooLarge`, `MalformedJson`).
     pub fn from_json(bytes: &[u8], name: &str) -> Result<Self> {
         let value = crate::json::parse(bytes, limits::TRUST_ROOT, "trusted root").map_err(|e| {
-            if e.kind() == ErrorKind::InputTooLarge { e } else { Error::new(ErrorKind::TrustRootInvalid, "2.1", e.detail().to_owned()) }
+            if e.kind() == ErrorKind::InputTooLarge {
+                e
+            } else {
+                Error::new(ErrorKind::TrustRootInvalid, "2.1", e.detail().to_owned())
+            }
         })?;
         check_validity_starts(&value)?;
         let text = std::str::from_utf8(bytes)
@@ -100,15 +106,29 @@ impl TrustedRoot {
 fn check_validity_starts(root: &serde_json::Value) -> Result<()> {
     let bad = |d: String| Error::new(ErrorKind::TrustRootInvalid, "2.2.1", d);
     for list in ["tlogs", "ctlogs"] {
-        for (i, log) in root.get(list).and_then(|v| v.as_array()).into_iter().flatten().enumerate() {
+        for (i, log) in root
+            .get(list)
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             let start = log.pointer("/publicKey/validFor/start");
             if start.and_then(|s| s.as_str()).is_none() {
-                return Err(bad(format!("{list}[{i}].publicKey.validFor.start is missing")));
+                return Err(bad(format!(
+                    "{list}[{i}].publicKey.validFor.start is missing"
+                )));
             }
         }
     }
     for list in ["certificateAuthorities", "timestampAuthorities"] {
-        for (i, ca) in root.get(list).and_then(|v| v.as_array()).into_iter().flatten().enumerate() {
+        for (i, ca) in root
+            .get(list)
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             if let Some(vf) = ca.get("validFor") {
                 if vf.get("start").and_then(|s| s.as_str()).is_none() {
                     return Err(bad(format!("{list}[{i}].validFor.start is missing")));

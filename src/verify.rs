@@ -66,7 +66,10 @@ impl ArtifactInput<'_> {
     fn resolve(&self) -> Result<(String, [u8; 32])> {
         match self {
             Self::Path(p) => {
-                let name = p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned());
+                let name = p.file_name().map_or_else(
+                    || p.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
                 Ok((name, io::sha256_file(p)?))
             }
             Self::Digest(d) => Ok((format!("sha256:{}", io::hex(d)), *d)),
@@ -120,7 +123,10 @@ pub(crate) fn check_bundle(
         return Err(Error::new(
             ErrorKind::TlogUnknownLog,
             "4.2",
-            format!("no transparency-log entry comes from a log in the trusted root ({})", trust.name()),
+            format!(
+                "no transparency-log entry comes from a log in the trusted root ({})",
+                trust.name()
+            ),
         ));
     }
     // V4–V9, V11–V12: the Sigstore verification proper.
@@ -128,7 +134,11 @@ pub(crate) fn check_bundle(
         .map_err(|e| Error::new(ErrorKind::BundleInvalid, "1.2", e.to_string()))?;
     let verified = adapter::verify(trust.material(), &text, digest, key_pem)?;
     // V9–V10 input: the leaf's claims, strictly decoded.
-    let claims = verified.leaf_der.as_deref().map(Claims::from_der).transpose()?;
+    let claims = verified
+        .leaf_der
+        .as_deref()
+        .map(Claims::from_der)
+        .transpose()?;
     // V13: the statement of a DSSE envelope.
     let statement = match &verified.envelope {
         Some((payload_type, payload)) => {
@@ -138,7 +148,11 @@ pub(crate) fn check_bundle(
         }
         None => None,
     };
-    Ok(CheckedBundle { claims, statement, verified })
+    Ok(CheckedBundle {
+        claims,
+        statement,
+        verified,
+    })
 }
 
 /// Verify a plain Sigstore bundle (product.md `verify_bundle`).
@@ -165,7 +179,14 @@ pub fn verify_bundle(
     if let BundleSigner::Policy(p) = signer {
         warnings = apply_policy(&checked, p, None)?;
     }
-    Ok(report(artifact_name, &digest, "sigstore-bundle", &checked, None, warnings))
+    Ok(report(
+        artifact_name,
+        &digest,
+        "sigstore-bundle",
+        &checked,
+        None,
+        warnings,
+    ))
 }
 
 /// V10 and V14: the caller's policy on a checked bundle. `index_publisher`
@@ -177,7 +198,11 @@ pub(crate) fn apply_policy(
     index_environment: Option<&str>,
 ) -> Result<Vec<String>> {
     let claims = checked.claims.as_ref().ok_or_else(|| {
-        Error::new(ErrorKind::BundleInvalid, "1.2.3", "a certificate policy needs a certificate-signed bundle")
+        Error::new(
+            ErrorKind::BundleInvalid,
+            "1.2.3",
+            "a certificate policy needs a certificate-signed bundle",
+        )
     })?;
     match policy {
         Policy::Identity { identity, issuer } => policy::check_identity(claims, identity, issuer)?,
@@ -190,7 +215,11 @@ pub(crate) fn apply_policy(
         }
         Policy::Slsa(source) => {
             let st = checked.statement.as_ref().ok_or_else(|| {
-                Error::new(ErrorKind::PredicateTypeNotAllowed, "6.7", "an SLSA policy needs a DSSE bundle with SLSA provenance")
+                Error::new(
+                    ErrorKind::PredicateTypeNotAllowed,
+                    "6.7",
+                    "an SLSA policy needs a DSSE bundle with SLSA provenance",
+                )
             })?;
             crate::slsa::check(claims, st, source)?;
         }
@@ -224,7 +253,11 @@ pub(crate) fn report(
         issuer: claims.and_then(|c| c.issuer().map(str::to_owned)),
         source_repository: claims.and_then(Claims::source_repository_uri),
         source_ref: claims.and_then(|c| c.source_ref().map(str::to_owned)),
-        source_digest: claims.and_then(|c| c.ext(oid::SOURCE_REPOSITORY_DIGEST).or_else(|| c.source_digest()).map(str::to_owned)),
+        source_digest: claims.and_then(|c| {
+            c.ext(oid::SOURCE_REPOSITORY_DIGEST)
+                .or_else(|| c.source_digest())
+                .map(str::to_owned)
+        }),
         publisher,
         log_index: checked.verified.log_index,
         signed_at,

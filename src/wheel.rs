@@ -10,26 +10,34 @@ use serde_json::{json, Map, Value};
 use crate::bundle::{IN_TOTO, MEDIA_TYPE_V03};
 use crate::dist::Dist;
 use crate::error::{Error, ErrorKind, Result};
+use crate::io;
 use crate::json::{self, Obj};
 use crate::limits;
 use crate::policy::{Policy, Publisher};
 use crate::statement::STATEMENT_V1;
 use crate::trust_root::TrustedRoot;
 use crate::verify::{self, Verification};
-use crate::io;
 
 const PUBLISH_V1: &str = "https://docs.pypi.org/attestations/publish/v1";
 const SLSA_V1: &str = "https://slsa.dev/provenance/v1";
 
 /// Sidecar names tried next to an artifact when no attestation is given.
-pub const SIDECARS: &[&str] = &[".provenance", ".publish.attestation", ".sigstore.json", ".sigstore"];
+pub const SIDECARS: &[&str] = &[
+    ".provenance",
+    ".publish.attestation",
+    ".sigstore.json",
+    ".sigstore",
+];
 
 /// Find the attestation next to `artifact` (product.md), or `NoAttestations`.
 ///
 /// # Errors
 /// `NoAttestations` when no sidecar exists.
 pub fn find_sidecar(artifact: &Path) -> Result<PathBuf> {
-    let name = artifact.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = artifact
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let dir = artifact.parent().unwrap_or_else(|| Path::new("."));
     SIDECARS
         .iter()
@@ -52,16 +60,28 @@ pub fn find_sidecar(artifact: &Path) -> Result<PathBuf> {
 ///
 /// # Errors
 /// The §9 kind of the first failing step.
-pub fn verify_wheel(path: &Path, attestation: Option<&[u8]>, policy: &Policy, trust: &TrustedRoot) -> Result<Verification> {
+pub fn verify_wheel(
+    path: &Path,
+    attestation: Option<&[u8]>,
+    policy: &Policy,
+    trust: &TrustedRoot,
+) -> Result<Verification> {
     let owned;
     let data = match attestation {
         Some(d) => d,
         None => {
-            owned = io::read_limited(&find_sidecar(path)?, limits::ATTESTATION_FILE, "attestation")?;
+            owned = io::read_limited(
+                &find_sidecar(path)?,
+                limits::ATTESTATION_FILE,
+                "attestation",
+            )?;
             &owned
         }
     };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let digest = io::sha256_file(path)?;
     verify_attestation(&name, &digest, data, policy, trust)
 }
@@ -70,23 +90,43 @@ pub fn verify_wheel(path: &Path, attestation: Option<&[u8]>, policy: &Policy, tr
 ///
 /// # Errors
 /// The §9 kind of the first failing step.
-pub fn verify_attestation(name: &str, digest: &[u8; 32], data: &[u8], policy: &Policy, trust: &TrustedRoot) -> Result<Verification> {
+pub fn verify_attestation(
+    name: &str,
+    digest: &[u8; 32],
+    data: &[u8],
+    policy: &Policy,
+    trust: &TrustedRoot,
+) -> Result<Verification> {
     if data.len() > limits::ATTESTATION_FILE {
-        return Err(Error::new(ErrorKind::InputTooLarge, "0.5", "attestation exceeds 32 MiB"));
+        return Err(Error::new(
+            ErrorKind::InputTooLarge,
+            "0.5",
+            "attestation exceeds 32 MiB",
+        ));
     }
     let trimmed = trim(data);
     // §1.8.1: a whole-file JSON object first; otherwise JSON Lines.
-    let whole = if trimmed.first() == Some(&b'{') && !trimmed.contains(&b'\n') || is_single_json(trimmed) {
-        Some(json::parse(trimmed, limits::PROVENANCE, "attestation")?)
-    } else {
-        None
-    };
+    let whole =
+        if trimmed.first() == Some(&b'{') && !trimmed.contains(&b'\n') || is_single_json(trimmed) {
+            Some(json::parse(trimmed, limits::PROVENANCE, "attestation")?)
+        } else {
+            None
+        };
     match whole {
-        Some(v) if v.get("attestation_bundles").is_some() => provenance(name, digest, &v, policy, trust),
+        Some(v) if v.get("attestation_bundles").is_some() => {
+            provenance(name, digest, &v, policy, trust)
+        }
         Some(v) if v.get("verification_material").is_some() && v.get("envelope").is_some() => {
             let checked = pep740_attestation(name, digest, &v, trust)?;
             let warnings = pep740_policy(&checked, policy, None)?;
-            Ok(verify::report(name.to_owned(), digest, "pep740-attestation", &checked, None, warnings))
+            Ok(verify::report(
+                name.to_owned(),
+                digest,
+                "pep740-attestation",
+                &checked,
+                None,
+                warnings,
+            ))
         }
         Some(v) if v.get("attestations").is_some() => {
             let lines: Vec<Value> = v
@@ -107,13 +147,29 @@ pub fn verify_attestation(name: &str, digest: &[u8; 32], data: &[u8], policy: &P
                     continue;
                 }
                 if lines.len() == limits::JSONL_LINES {
-                    return Err(Error::new(ErrorKind::InputTooLarge, "0.5", "more than 1000 JSON lines"));
+                    return Err(Error::new(
+                        ErrorKind::InputTooLarge,
+                        "0.5",
+                        "more than 1000 JSON lines",
+                    ));
                 }
                 let v = json::parse(line, limits::DOC, "JSON line").map_err(|e| {
-                    if e.kind() == ErrorKind::InputTooLarge { e } else { Error::new(ErrorKind::ProvenanceFileInvalid, "1.8.1", e.detail().to_owned()) }
+                    if e.kind() == ErrorKind::InputTooLarge {
+                        e
+                    } else {
+                        Error::new(
+                            ErrorKind::ProvenanceFileInvalid,
+                            "1.8.1",
+                            e.detail().to_owned(),
+                        )
+                    }
                 })?;
                 if !v.is_object() {
-                    return Err(Error::new(ErrorKind::ProvenanceFileInvalid, "1.8.1", "a line is not a JSON object"));
+                    return Err(Error::new(
+                        ErrorKind::ProvenanceFileInvalid,
+                        "1.8.1",
+                        "a line is not a JSON object",
+                    ));
                 }
                 lines.push(v);
             }
@@ -123,8 +179,14 @@ pub fn verify_attestation(name: &str, digest: &[u8; 32], data: &[u8], policy: &P
 }
 
 fn trim(data: &[u8]) -> &[u8] {
-    let start = data.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(data.len());
-    let end = data.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(start, |e| e + 1);
+    let start = data
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(data.len());
+    let end = data
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
     data.get(start..end).unwrap_or_default()
 }
 
@@ -133,13 +195,27 @@ fn is_single_json(data: &[u8]) -> bool {
 }
 
 /// §1.8.3 / §1.9: at least one line verifies with a matching subject.
-fn any_line(name: &str, digest: &[u8; 32], lines: &[Value], policy: &Policy, trust: &TrustedRoot, format: &'static str) -> Result<Verification> {
+fn any_line(
+    name: &str,
+    digest: &[u8; 32],
+    lines: &[Value],
+    policy: &Policy,
+    trust: &TrustedRoot,
+    format: &'static str,
+) -> Result<Verification> {
     let mut first_err = None;
     for (i, line) in lines.iter().enumerate() {
         let result = if line.get("mediaType").is_some() {
             verify::check_bundle(trust, line, digest, None).and_then(|checked| {
                 let warnings = verify::apply_policy(&checked, policy, None)?;
-                Ok(verify::report(name.to_owned(), digest, format, &checked, None, warnings))
+                Ok(verify::report(
+                    name.to_owned(),
+                    digest,
+                    format,
+                    &checked,
+                    None,
+                    warnings,
+                ))
             })
         } else if line.get("payloadType").is_some() || line.get("signatures").is_some() {
             Err(Error::new(
@@ -148,9 +224,17 @@ fn any_line(name: &str, digest: &[u8; 32], lines: &[Value], policy: &Policy, tru
                 "this is a legacy slsa-github-generator envelope (v1.x): its transparency-log entry is not in the file, so it cannot be verified offline. Verify it with slsa-verifier, or ask the publisher for provenance from slsa-github-generator v2.1.0 or later (Sigstore bundle lines)",
             ))
         } else if line.is_null() {
-            Err(Error::new(ErrorKind::OnlineLookupRequired, "1.9", "an attestation has no inline bundle; fetch it with `gh attestation download`"))
+            Err(Error::new(
+                ErrorKind::OnlineLookupRequired,
+                "1.9",
+                "an attestation has no inline bundle; fetch it with `gh attestation download`",
+            ))
         } else {
-            Err(Error::new(ErrorKind::ProvenanceFileInvalid, "1.8.1", "a line is neither a Sigstore bundle nor a DSSE envelope"))
+            Err(Error::new(
+                ErrorKind::ProvenanceFileInvalid,
+                "1.8.1",
+                "a line is neither a Sigstore bundle nor a DSSE envelope",
+            ))
         };
         match result {
             Ok(v) => return Ok(v),
@@ -161,11 +245,22 @@ fn any_line(name: &str, digest: &[u8; 32], lines: &[Value], policy: &Policy, tru
             }
         }
     }
-    Err(first_err.unwrap_or_else(|| Error::new(ErrorKind::NoAttestations, "7.7.3", "the attestation file is empty")))
+    Err(first_err.unwrap_or_else(|| {
+        Error::new(
+            ErrorKind::NoAttestations,
+            "7.7.3",
+            "the attestation file is empty",
+        )
+    }))
 }
 
 /// §1.6: PEP 740 attestation → v0.3 bundle, then the §6.5/§6.6 binding.
-fn pep740_attestation(name: &str, digest: &[u8; 32], v: &Value, trust: &TrustedRoot) -> Result<verify::CheckedBundle> {
+fn pep740_attestation(
+    name: &str,
+    digest: &[u8; 32],
+    v: &Value,
+    trust: &TrustedRoot,
+) -> Result<verify::CheckedBundle> {
     let bad = ErrorKind::AttestationObjectInvalid;
     let a = Obj::new(v, bad, "1.6", "attestation")?;
     if a.req("version")?.as_u64() != Some(1) || !a.req("version")?.is_u64() {
@@ -177,12 +272,25 @@ fn pep740_attestation(name: &str, digest: &[u8; 32], v: &Value, trust: &TrustedR
         return Err(a.err("transparency_entries is empty".into()));
     }
     // §0.4.7: unknown entry fields are ignored, never read.
-    const ENTRY_KEYS: &[&str] = &["logIndex", "logId", "kindVersion", "integratedTime", "inclusionPromise", "inclusionProof", "canonicalizedBody"];
+    const ENTRY_KEYS: &[&str] = &[
+        "logIndex",
+        "logId",
+        "kindVersion",
+        "integratedTime",
+        "inclusionPromise",
+        "inclusionProof",
+        "canonicalizedBody",
+    ];
     let entries: Vec<Value> = entries
         .iter()
         .map(|e| {
             e.as_object().map_or(Value::Null, |m| {
-                Value::Object(m.iter().filter(|(k, _)| ENTRY_KEYS.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect::<Map<_, _>>())
+                Value::Object(
+                    m.iter()
+                        .filter(|(k, _)| ENTRY_KEYS.contains(&k.as_str()))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect::<Map<_, _>>(),
+                )
             })
         })
         .collect();
@@ -192,11 +300,16 @@ fn pep740_attestation(name: &str, digest: &[u8; 32], v: &Value, trust: &TrustedR
         "tlogEntries": entries,
     });
     if let Some(ts) = vm.opt("timestamps") {
-        let list = ts.as_array().ok_or_else(|| a.err("timestamps must be an array".into()))?;
+        let list = ts
+            .as_array()
+            .ok_or_else(|| a.err("timestamps must be an array".into()))?;
         if !list.is_empty() {
-            material["timestampVerificationData"] = json!({
-                "rfc3161Timestamps": list.iter().map(|t| json!({"signedTimestamp": t})).collect::<Vec<_>>()
-            });
+            if let Some(m) = material.as_object_mut() {
+                m.insert(
+                    "timestampVerificationData".to_owned(),
+                    json!({"rfc3161Timestamps": list.iter().map(|t| json!({"signedTimestamp": t})).collect::<Vec<_>>()}),
+                );
+            }
         }
     }
     let bundle = json!({
@@ -205,40 +318,78 @@ fn pep740_attestation(name: &str, digest: &[u8; 32], v: &Value, trust: &TrustedR
         "dsseEnvelope": {"payload": env.str("statement")?, "payloadType": IN_TOTO, "signatures": [{"sig": env.str("signature")?}]},
     });
     let checked = verify::check_bundle(trust, &bundle, digest, None)?;
-    let st = checked.statement.as_ref().ok_or_else(|| a.err("no statement".into()))?;
+    let st = checked
+        .statement
+        .as_ref()
+        .ok_or_else(|| a.err("no statement".into()))?;
     // §6.4.2: PEP 740 accepts Statement v1 only.
     if st.statement_type != STATEMENT_V1 {
-        return Err(Error::new(ErrorKind::StatementTypeUnsupported, "6.4.2", "PEP 740 needs in-toto Statement v1"));
+        return Err(Error::new(
+            ErrorKind::StatementTypeUnsupported,
+            "6.4.2",
+            "PEP 740 needs in-toto Statement v1",
+        ));
     }
     // §6.7
     if st.predicate_type != PUBLISH_V1 && st.predicate_type != SLSA_V1 {
-        return Err(Error::new(ErrorKind::PredicateTypeNotAllowed, "6.7", format!("predicate type {:?} is not allowed in PEP 740", st.predicate_type)));
+        return Err(Error::new(
+            ErrorKind::PredicateTypeNotAllowed,
+            "6.7",
+            format!(
+                "predicate type {:?} is not allowed in PEP 740",
+                st.predicate_type
+            ),
+        ));
     }
     // §6.5.3 and §6.6
     let [subject] = st.subjects.as_slice() else {
-        return Err(Error::new(ErrorKind::SubjectCountInvalid, "6.5.3", format!("PEP 740 needs exactly one subject, found {}", st.subjects.len())));
+        return Err(Error::new(
+            ErrorKind::SubjectCountInvalid,
+            "6.5.3",
+            format!(
+                "PEP 740 needs exactly one subject, found {}",
+                st.subjects.len()
+            ),
+        ));
     };
     let artifact = Dist::parse(name)?;
     let subject_name = subject.name.as_deref().unwrap_or("");
     let same = Dist::parse(subject_name).is_ok_and(|d| d == artifact);
     if !same {
-        return Err(Error::mismatch(ErrorKind::SubjectMismatch, "6.6", "subject name", &name, &subject_name));
+        return Err(Error::mismatch(
+            ErrorKind::SubjectMismatch,
+            "6.6",
+            "subject name",
+            &name,
+            &subject_name,
+        ));
     }
     Ok(checked)
 }
 
 /// §7.4 / §7.7 for one PEP 740 attestation; `index_publisher` is the
 /// provenance's publisher object, if any.
-fn pep740_policy(checked: &verify::CheckedBundle, policy: &Policy, index_publisher: Option<&Value>) -> Result<Vec<String>> {
+fn pep740_policy(
+    checked: &verify::CheckedBundle,
+    policy: &Policy,
+    index_publisher: Option<&Value>,
+) -> Result<Vec<String>> {
     let mut warnings = Vec::new();
     if let (Policy::Publisher(expected), Some(p)) = (policy, index_publisher) {
         check_index_publisher(expected, p)?;
     }
-    let env = index_publisher.and_then(|p| p.get("environment")).and_then(Value::as_str);
+    let env = index_publisher
+        .and_then(|p| p.get("environment"))
+        .and_then(Value::as_str);
     warnings.extend(verify::apply_policy(checked, policy, env)?);
     if let Some(st) = &checked.statement {
-        if st.predicate_type == PUBLISH_V1 && st.predicate.as_object().is_some_and(|o| !o.is_empty()) {
-            warnings.push("PredicateNotEmpty: the publish/v1 predicate is not empty; it was ignored".to_owned());
+        if st.predicate_type == PUBLISH_V1
+            && st.predicate.as_object().is_some_and(|o| !o.is_empty())
+        {
+            warnings.push(
+                "PredicateNotEmpty: the publish/v1 predicate is not empty; it was ignored"
+                    .to_owned(),
+            );
         }
     }
     Ok(warnings)
@@ -249,20 +400,63 @@ fn check_index_publisher(expected: &Publisher, p: &Value) -> Result<()> {
     let kind = p.get("kind").and_then(Value::as_str).unwrap_or("");
     let field = |k: &str| p.get(k).and_then(Value::as_str);
     let (want_kind, pairs): (&str, Vec<(&str, &str)>) = match expected {
-        Publisher::GitHub { repository, workflow, .. } => ("GitHub", vec![("repository", repository), ("workflow", workflow)]),
-        Publisher::GitLab { repository, workflow_filepath, .. } => ("GitLab", vec![("repository", repository), ("workflow_filepath", workflow_filepath)]),
+        Publisher::GitHub {
+            repository,
+            workflow,
+            ..
+        } => (
+            "GitHub",
+            vec![("repository", repository), ("workflow", workflow)],
+        ),
+        Publisher::GitLab {
+            repository,
+            workflow_filepath,
+            ..
+        } => (
+            "GitLab",
+            vec![
+                ("repository", repository),
+                ("workflow_filepath", workflow_filepath),
+            ],
+        ),
         Publisher::Google { email } => ("Google", vec![("email", email)]),
-        Publisher::CircleCi { project_id, pipeline_definition_id, .. } => ("CircleCI", vec![("project_id", project_id), ("pipeline_definition_id", pipeline_definition_id)]),
+        Publisher::CircleCi {
+            project_id,
+            pipeline_definition_id,
+            ..
+        } => (
+            "CircleCI",
+            vec![
+                ("project_id", project_id),
+                ("pipeline_definition_id", pipeline_definition_id),
+            ],
+        ),
     };
     if !matches!(kind, "GitHub" | "GitLab" | "Google" | "CircleCI") {
-        return Err(Error::new(ErrorKind::PublisherKindUnsupported, "7.4.5", format!("unknown publisher kind {kind:?}")));
+        return Err(Error::new(
+            ErrorKind::PublisherKindUnsupported,
+            "7.4.5",
+            format!("unknown publisher kind {kind:?}"),
+        ));
     }
     if kind != want_kind {
-        return Err(Error::mismatch(ErrorKind::PublisherMismatch, "7.7.2", "publisher kind", &want_kind, &kind));
+        return Err(Error::mismatch(
+            ErrorKind::PublisherMismatch,
+            "7.7.2",
+            "publisher kind",
+            &want_kind,
+            &kind,
+        ));
     }
     for (k, want) in pairs {
         if field(k).is_some_and(|got| got != want) {
-            return Err(Error::mismatch(ErrorKind::PublisherMismatch, "7.7.2", &format!("index publisher {k}"), &want, &field(k)));
+            return Err(Error::mismatch(
+                ErrorKind::PublisherMismatch,
+                "7.7.2",
+                &format!("index publisher {k}"),
+                &want,
+                &field(k),
+            ));
         }
     }
     Ok(())
@@ -270,7 +464,13 @@ fn check_index_publisher(expected: &Publisher, p: &Value) -> Result<()> {
 
 /// §1.7: a PyPI provenance object; every attestation must verify and one
 /// publish/v1 attestation must satisfy the policy (V15, §1.7.4).
-fn provenance(name: &str, digest: &[u8; 32], v: &Value, policy: &Policy, trust: &TrustedRoot) -> Result<Verification> {
+fn provenance(
+    name: &str,
+    digest: &[u8; 32],
+    v: &Value,
+    policy: &Policy,
+    trust: &TrustedRoot,
+) -> Result<Verification> {
     let bad = ErrorKind::AttestationObjectInvalid;
     let p = Obj::new(v, bad, "1.7.1", "provenance")?;
     if p.req("version")?.as_u64() != Some(1) {
@@ -291,19 +491,37 @@ fn provenance(name: &str, digest: &[u8; 32], v: &Value, policy: &Policy, trust: 
             return Err(b.err("attestations is empty".into()));
         }
         for a in atts {
-            let checked = pep740_attestation(name, digest, a, trust).map_err(|e| e.at_attestation(index))?;
-            let warnings = pep740_policy(&checked, policy, b.opt("publisher")).map_err(|e| e.at_attestation(index))?;
-            let is_publish = checked.statement.as_ref().is_some_and(|s| s.predicate_type == PUBLISH_V1);
+            let checked =
+                pep740_attestation(name, digest, a, trust).map_err(|e| e.at_attestation(index))?;
+            let warnings = pep740_policy(&checked, policy, b.opt("publisher"))
+                .map_err(|e| e.at_attestation(index))?;
+            let is_publish = checked
+                .statement
+                .as_ref()
+                .is_some_and(|s| s.predicate_type == PUBLISH_V1);
             if result.is_none() || is_publish {
                 let publisher_value = b.opt("publisher").cloned();
-                result = Some((is_publish, verify::report(name.to_owned(), digest, "pep740-provenance", &checked, publisher_value, warnings)));
+                result = Some((
+                    is_publish,
+                    verify::report(
+                        name.to_owned(),
+                        digest,
+                        "pep740-provenance",
+                        &checked,
+                        publisher_value,
+                        warnings,
+                    ),
+                ));
             }
             index += 1;
         }
     }
     match result {
         Some((true, v)) => Ok(v),
-        _ => Err(Error::new(ErrorKind::PredicateTypeNotAllowed, "1.7.4", "the provenance has no publish/v1 attestation")),
+        _ => Err(Error::new(
+            ErrorKind::PredicateTypeNotAllowed,
+            "1.7.4",
+            "the provenance has no publish/v1 attestation",
+        )),
     }
 }
-

@@ -25,9 +25,12 @@ fn outcome(case: &Value, by_digest: bool) -> Result<(), String> {
         None => TrustedRoot::production(),
     }
     .map_err(|e| e.kind().name().to_owned())?;
-    let bundle = std::fs::read(b.join(s("bundle").unwrap_or_default())).map_err(|e| e.to_string())?;
+    let bundle =
+        std::fs::read(b.join(s("bundle").unwrap_or_default())).map_err(|e| e.to_string())?;
     let signer = match s("key") {
-        Some(k) => BundleSigner::Key(std::fs::read_to_string(b.join(k)).map_err(|e| e.to_string())?),
+        Some(k) => {
+            BundleSigner::Key(std::fs::read_to_string(b.join(k)).map_err(|e| e.to_string())?)
+        }
         None => BundleSigner::Policy(Policy::Identity {
             identity: IdentityMatch::Exact(s("identity").unwrap_or_default().to_owned()),
             issuer: s("issuer").unwrap_or_default().to_owned(),
@@ -36,25 +39,36 @@ fn outcome(case: &Value, by_digest: bool) -> Result<(), String> {
     let artifact = b.join(s("artifact").unwrap_or_default());
     let digest;
     let input = if by_digest {
-        digest = io::parse_digest_arg(s("digest_arg").unwrap_or_default()).map_err(|e| e.to_string())?;
+        digest =
+            io::parse_digest_arg(s("digest_arg").unwrap_or_default()).map_err(|e| e.to_string())?;
         ArtifactInput::Digest(digest)
     } else {
         ArtifactInput::Path(&artifact)
     };
-    verify_bundle(&input, &bundle, &signer, &root).map(|_| ()).map_err(|e| e.kind().name().to_owned())
+    verify_bundle(&input, &bundle, &signer, &root)
+        .map(|_| ())
+        .map_err(|e| e.kind().name().to_owned())
 }
 
 #[test]
 fn every_case_gives_its_expected_result_by_path_and_by_digest() {
     let cases = load("cases.json");
     let expected = load("expected-errors.json");
-    let list = cases.get("cases").and_then(Value::as_array).cloned().unwrap_or_default();
+    let list = cases
+        .get("cases")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(list.len(), 36, "all half-A cases are present");
     let mut failures = Vec::new();
     for case in &list {
         let name = case.get("name").and_then(Value::as_str).unwrap_or_default();
         let want = expected.get(name).and_then(Value::as_str);
-        assert_eq!(want.is_some(), name.ends_with("_fail"), "{name}: expectation table is complete");
+        assert_eq!(
+            want.is_some(),
+            name.ends_with("_fail"),
+            "{name}: expectation table is complete"
+        );
         for by_digest in [false, true] {
             let got = outcome(case, by_digest);
             let ok = match want {
@@ -62,7 +76,9 @@ fn every_case_gives_its_expected_result_by_path_and_by_digest() {
                 Some(kind) => got.as_ref().err().map(String::as_str) == Some(kind),
             };
             if !ok {
-                failures.push(format!("{name} (digest={by_digest}): expected {want:?}, got {got:?}"));
+                failures.push(format!(
+                    "{name} (digest={by_digest}): expected {want:?}, got {got:?}"
+                ));
             }
         }
     }

@@ -2,6 +2,11 @@
 //! Every check of `tests/assets/pep740/manifest.json` through the public Rust
 //! API; failing checks assert their spec §9 kind.
 
+#![expect(
+    clippy::indexing_slicing,
+    reason = "known fixture JSON; a panic is a test failure"
+)]
+
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
@@ -18,12 +23,19 @@ fn policy_of(p: &Value) -> Option<Policy> {
     let s = |k: &str| p.get(k).and_then(Value::as_str).map(str::to_owned);
     if let Some(pubr) = p.get("publisher").filter(|v| !v.is_null()) {
         let mut obj = pubr.clone();
-        let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("").to_lowercase();
+        let kind = obj
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_lowercase();
         obj["kind"] = Value::from(kind);
         return Policy::from_json(&obj.to_string()).ok();
     }
     let identity = s("identity")?;
-    Some(Policy::Identity { identity: policy::IdentityMatch::Exact(identity), issuer: s("issuer")? })
+    Some(Policy::Identity {
+        identity: policy::IdentityMatch::Exact(identity),
+        issuer: s("issuer")?,
+    })
 }
 
 /// The spec §9 kind each failing check must raise, keyed by file and reason.
@@ -37,7 +49,9 @@ fn expected_kind(file: &str, why: &str) -> ErrorKind {
         ErrorKind::DigestMismatch
     } else if w.contains("dsse/0.0.2") {
         ErrorKind::UnsupportedLogEntryKind
-    } else if w.contains("root") && (w.contains("staging") || w.contains("production")) || w.contains("staging material") {
+    } else if w.contains("root") && (w.contains("staging") || w.contains("production"))
+        || w.contains("staging material")
+    {
         ErrorKind::TlogUnknownLog
     } else if w.contains("digest mismatch") || w.contains("does not match its subject") {
         ErrorKind::DigestMismatch
@@ -54,7 +68,10 @@ fn expected_kind(file: &str, why: &str) -> ErrorKind {
 }
 
 fn run(entry: &Value, check: &Value) -> Result<(), ErrorKind> {
-    let file = entry.get("file").and_then(Value::as_str).unwrap_or_default();
+    let file = entry
+        .get("file")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let p = &check["policy"];
     let policy = policy_of(p).ok_or(ErrorKind::UsageError)?;
     if file.ends_with(".pem") {
@@ -66,10 +83,16 @@ fn run(entry: &Value, check: &Value) -> Result<(), ErrorKind> {
             .skip(1)
             .take_while(|l| !l.starts_with("-----END"))
             .collect();
-        let der = base64::engine::general_purpose::STANDARD.decode(b64).unwrap_or_default();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap_or_default();
         let claims = Claims::from_der(&der).map_err(|e| e.kind())?;
-        let Policy::Publisher(expected) = &policy else { return Err(ErrorKind::UsageError) };
-        return policy::check_publisher(&claims, expected, None).map(|_| ()).map_err(|e| e.kind());
+        let Policy::Publisher(expected) = &policy else {
+            return Err(ErrorKind::UsageError);
+        };
+        return policy::check_publisher(&claims, expected, None)
+            .map(|_| ())
+            .map_err(|e| e.kind());
     }
     let root = match p.get("trust_root").and_then(Value::as_str) {
         Some("staging") => TrustedRoot::staging(),
@@ -77,16 +100,28 @@ fn run(entry: &Value, check: &Value) -> Result<(), ErrorKind> {
     }
     .map_err(|e| e.kind())?;
     let attests = &entry["attests"];
-    let name = p.get("dist_name").or(attests.get("name")).and_then(Value::as_str).unwrap_or_default();
-    let sha = p.get("dist_sha256").or(attests.get("sha256")).and_then(Value::as_str).unwrap_or_default();
+    let name = p
+        .get("dist_name")
+        .or(attests.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let sha = p
+        .get("dist_sha256")
+        .or(attests.get("sha256"))
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let digest = io::parse_digest_arg(&format!("sha256:{sha}")).map_err(|e| e.kind())?;
     let data = std::fs::read(base().join(file)).unwrap_or_default();
-    wheel::verify_attestation(name, &digest, &data, &policy, &root).map(|_| ()).map_err(|e| e.kind())
+    wheel::verify_attestation(name, &digest, &data, &policy, &root)
+        .map(|_| ())
+        .map_err(|e| e.kind())
 }
 
 #[test]
 fn every_manifest_check_gives_its_expected_outcome() {
-    let manifest: Value = serde_json::from_slice(&std::fs::read(base().join("manifest.json")).unwrap_or_default()).unwrap_or(Value::Null);
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(base().join("manifest.json")).unwrap_or_default())
+            .unwrap_or(Value::Null);
     let mut failures = Vec::new();
     let mut count = 0;
     for entry in manifest["entries"].as_array().into_iter().flatten() {
@@ -117,10 +152,27 @@ fn every_manifest_check_gives_its_expected_outcome() {
 
 #[test]
 fn an_sdist_provenance_never_verifies_the_wheel() {
-    let data = std::fs::read(base().join("real/abi3info/abi3info-2024.10.8.tar.gz.provenance")).unwrap_or_default();
-    let wheel_digest = io::parse_digest_arg("sha256:b0236c6707783f93971274101e119055192cef0925f5b7cebdad03c69dc5a499").unwrap_or([0; 32]);
-    let policy = Policy::Publisher(Publisher::GitHub { repository: "woodruffw/abi3info".into(), workflow: "release.yml".into(), environment: None });
+    let data = std::fs::read(base().join("real/abi3info/abi3info-2024.10.8.tar.gz.provenance"))
+        .unwrap_or_default();
+    let wheel_digest = io::parse_digest_arg(
+        "sha256:b0236c6707783f93971274101e119055192cef0925f5b7cebdad03c69dc5a499",
+    )
+    .unwrap_or([0; 32]);
+    let policy = Policy::Publisher(Publisher::GitHub {
+        repository: "woodruffw/abi3info".into(),
+        workflow: "release.yml".into(),
+        environment: None,
+    });
     let root = TrustedRoot::production().map_err(|e| e.kind());
-    let got = root.and_then(|r| wheel::verify_attestation("abi3info-2024.10.8-py3-none-any.whl", &wheel_digest, &data, &policy, &r).map_err(|e| e.kind()));
+    let got = root.and_then(|r| {
+        wheel::verify_attestation(
+            "abi3info-2024.10.8-py3-none-any.whl",
+            &wheel_digest,
+            &data,
+            &policy,
+            &r,
+        )
+        .map_err(|e| e.kind())
+    });
     assert_eq!(got.map(|_| ()), Err(ErrorKind::DigestMismatch));
 }

@@ -7,10 +7,10 @@ Python here only converts: every check and every decision is made in Rust.
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
+import datetime as dt
 import json
 import os
-from typing import Any, Union
+from typing import Any, TypeAlias, Union
 
 from slsa_verify import _core
 from slsa_verify._core import TrustedRoot
@@ -115,15 +115,18 @@ class SlsaSource:
         return json.dumps({"kind": "slsa", **dataclasses.asdict(self)})
 
 
-Policy = Union[
-    GitHubPublisher, GitLabPublisher, GooglePublisher, CircleCIPublisher, Identity, SlsaSource
-]
+Policy: TypeAlias = (
+    GitHubPublisher | GitLabPublisher | GooglePublisher | CircleCIPublisher | Identity | SlsaSource
+)
 
 
 @dataclasses.dataclass(frozen=True)
 class Verification:
-    """What a successful verification proved. Every field comes from verified
-    data, except ``publisher``: that is what the index asserted, for reference."""
+    """What a successful verification proved.
+
+    Every field comes from verified data, except ``publisher``: that is what
+    the index asserted, reported for reference.
+    """
 
     artifact_name: str
     sha256: str
@@ -137,13 +140,13 @@ class Verification:
     source_digest: str | None
     publisher: dict[str, Any] | None
     log_index: int | None
-    signed_at: _dt.datetime
+    signed_at: dt.datetime
     warnings: tuple[str, ...]
 
     @classmethod
     def _from_json(cls, text: str) -> Verification:
         raw = json.loads(text)
-        raw["signed_at"] = _dt.datetime.fromisoformat(raw["signed_at"].replace("Z", "+00:00"))
+        raw["signed_at"] = dt.datetime.fromisoformat(raw["signed_at"].replace("Z", "+00:00"))
         raw["warnings"] = tuple(raw["warnings"])
         return cls(**raw)
 

@@ -1,11 +1,20 @@
 # SPDX-License-Identifier: Apache-2.0
 # Hand-written stub for the Rust extension; checked by stubtest (nox -s typing).
 import os
+from typing import final
 
-__all__ = ["TrustedRoot", "__version__", "crypto_backend", "error_kinds", "verify_bundle", "verify_wheel"]
+__all__ = [
+    "TrustedRoot",
+    "__version__",
+    "crypto_backend",
+    "error_kinds",
+    "verify_bundle",
+    "verify_wheel",
+]
 
 __version__: str
 
+@final
 class TrustedRoot:
     @classmethod
     def production(cls) -> TrustedRoot: ...

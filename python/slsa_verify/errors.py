@@ -103,6 +103,7 @@ class Error(Exception):
         step: str = "",
         attestation_index: int | None = None,
     ) -> None:
+        """Record the detail text, the spec step and the attestation index."""
         super().__init__(detail)
         self.detail = detail
         self.step = step
@@ -387,7 +388,7 @@ class CertificateMalformed(CertificateError):
 
 
 class CertificateProfileInvalid(CertificateError):
-    """CA flag, KU/EKU, SAN count, critical extensions, extension encoding or conflicts (§3.2, §7.1)."""
+    """CA flag, KU/EKU, SAN count, critical extensions, extension encodings (§3.2, §7.1)."""
 
     code = "certificate_profile_invalid"
 

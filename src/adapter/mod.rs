@@ -82,9 +82,15 @@ pub(crate) fn verify(
     let result = match key_pem {
         Some(pem) => {
             let key = DerPublicKey::from_pem(pem).map_err(|e| {
-                Error::new(ErrorKind::UsageError, "0.1", format!("the --key file is not a PEM public key: {e}"))
+                Error::new(
+                    ErrorKind::UsageError,
+                    "0.1",
+                    format!("the --key file is not a PEM public key: {e}"),
+                )
             })?;
-            trust.verifier.verify(artifact, &bundle, &PublicKeyVerificationPolicy::new(key))
+            trust
+                .verifier
+                .verify(artifact, &bundle, &PublicKeyVerificationPolicy::new(key))
         }
         None => {
             if bundle.signing_certificate().is_none() {
@@ -94,7 +100,9 @@ pub(crate) fn verify(
                     "the bundle is signed with a managed key; pass --key",
                 ));
             }
-            trust.verifier.verify(artifact, &bundle, &VerificationPolicy::any_identity())
+            trust
+                .verifier
+                .verify(artifact, &bundle, &VerificationPolicy::any_identity())
         }
     }
     .map_err(|e| map_error(&e))?;
@@ -155,7 +163,9 @@ fn map_error(e: &SE) -> Error {
             CE::ChainInvalid(_) if has("certexpired") || has("certnotvalidyet") => {
                 (K::CertificateNotValidAtTime, "3.3.1")
             }
-            CE::ChainInvalid(_) | CE::NoValidAuthority { .. } => (K::CertificateChainInvalid, "3.3"),
+            CE::ChainInvalid(_) | CE::NoValidAuthority { .. } => {
+                (K::CertificateChainInvalid, "3.3")
+            }
             CE::NotYetValid { .. } | CE::Expired { .. } => (K::CertificateNotValidAtTime, "3.3.1"),
             CE::Sct(_) if has("missing sct extension") => (K::SctMissing, "3.4.1"),
             CE::Sct(_) => (K::SctInvalid, "3.4"),
@@ -168,33 +178,47 @@ fn map_error(e: &SE) -> Error {
             TLE::Checkpoint(_) if has("root") && (has("mismatch") || has("does not match")) => {
                 (K::TlogCheckpointMismatch, "4.4.6")
             }
-            TLE::Checkpoint(_) if has("signature") || has("key") => (K::TlogCheckpointSignatureInvalid, "4.4.5"),
+            TLE::Checkpoint(_) if has("signature") || has("key") => {
+                (K::TlogCheckpointSignatureInvalid, "4.4.5")
+            }
             TLE::Checkpoint(_) => (K::TlogCheckpointInvalid, "4.4"),
             TLE::InclusionPromise(_) if has("missing") => (K::TlogInclusionPromiseMissing, "1.2.6"),
-            TLE::InclusionPromise(_) if has("validity") || has("valid at") => (K::TlogKeyNotValidAtTime, "4.5.1"),
+            TLE::InclusionPromise(_) if has("validity") || has("valid at") => {
+                (K::TlogKeyNotValidAtTime, "4.5.1")
+            }
             TLE::InclusionPromise(_) => (K::TlogInclusionPromiseInvalid, "4.5"),
             TLE::EntryMismatch(_) => (K::TlogEntryMismatch, "4.6"),
             TLE::IntegratedTime(_) => (K::CertificateNotValidAtTime, "3.3.1"),
             TLE::MalformedEntry(_) if has("unsupported") => (K::UnsupportedLogEntryKind, "1.3.5"),
             // An intoto/0.0.2 signature that does not decode to the envelope's.
-            TLE::MalformedEntry(_) if has("decode rekor signature") => (K::TlogEntryMismatch, "4.6.3"),
+            TLE::MalformedEntry(_) if has("decode rekor signature") => {
+                (K::TlogEntryMismatch, "4.6.3")
+            }
             _ => (K::TlogEntryInvalid, "1.3"),
         },
         SE::Timestamp(t) => match t {
             TE::OutsideAuthorityValidity { .. } => (K::TimestampOutsideAuthorityValidity, "5.8"),
             TE::NoVerifiedTimestamp(_) => (K::InsufficientVerifiedTime, "5.9.3"),
-            TE::Invalid(_) if has("imprint") || has("message") && has("match") => (K::TimestampImprintMismatch, "5.4"),
+            TE::Invalid(_) if has("imprint") || has("message") && has("match") => {
+                (K::TimestampImprintMismatch, "5.4")
+            }
             TE::Invalid(_) if has("does not match any trusted") || has("untrusted") => {
                 (K::TimestampUntrustedAuthority, "5.6")
             }
-            TE::Invalid(_) if has("parse") || has("malformed") || has("decode") => (K::TimestampMalformed, "5.3"),
+            TE::Invalid(_) if has("parse") || has("malformed") || has("decode") => {
+                (K::TimestampMalformed, "5.3")
+            }
             TE::Invalid(_) if has("signature") => (K::TimestampSignatureInvalid, "5.5"),
             _ => (K::TimestampUntrustedAuthority, "5.7"),
         },
         SE::InvalidBundle(_) | SE::Bundle(_) | SE::Types(_) => (K::BundleInvalid, "1.2"),
-        SE::UnsupportedBundle(_) if has("key") || has("algorithm") => (K::UnsupportedKeyAlgorithm, "3.2.6"),
+        SE::UnsupportedBundle(_) if has("key") || has("algorithm") => {
+            (K::UnsupportedKeyAlgorithm, "3.2.6")
+        }
         SE::UnsupportedBundle(_) => (K::BundleInvalid, "1.2"),
-        SE::InvalidTrustRoot(_) | SE::TrustRoot(_) | SE::TrustedCertificate(_) => (K::TrustRootInvalid, "2.2"),
+        SE::InvalidTrustRoot(_) | SE::TrustRoot(_) | SE::TrustedCertificate(_) => {
+            (K::TrustRootInvalid, "2.2")
+        }
         SE::Crypto(_) if has("unsupported") => (K::UnsupportedKeyAlgorithm, "3.2.6"),
         SE::Crypto(_) => (K::SignatureInvalid, "6.1"),
         SE::UnsupportedArtifact(_) => (K::UnsupportedKeyAlgorithm, "6.1"),

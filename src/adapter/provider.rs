@@ -36,7 +36,11 @@ pub(crate) fn install() {
 /// Name of the backend in use, for diagnostics and the benchmark.
 #[must_use]
 pub(crate) fn backend_name() -> &'static str {
-    if cfg!(feature = "aws-lc") { "aws-lc-rs" } else { "ring+p256/p384" }
+    if cfg!(feature = "aws-lc") {
+        "aws-lc-rs"
+    } else {
+        "ring+p256/p384"
+    }
 }
 
 struct RingHash(digest::Context);
@@ -92,7 +96,9 @@ fn unsupported(scheme: SigningScheme) -> sigstore_crypto::Error {
 
 impl CryptoProvider for RingProvider {
     fn hash(&self, algorithm: HashAlgorithm) -> sigstore_crypto::Result<Box<dyn HashContext>> {
-        Ok(Box::new(RingHash(digest::Context::new(ring_hash(algorithm)?))))
+        Ok(Box::new(RingHash(digest::Context::new(ring_hash(
+            algorithm,
+        )?))))
     }
 
     fn sha256(&self, data: &[u8]) -> [u8; 32] {
@@ -149,16 +155,27 @@ mod tests {
     fn hashes_match_known_vectors() {
         let d = PROVIDER.sha256(b"abc");
         assert_eq!(d[..4], [0xba, 0x78, 0x16, 0xbf]);
-        let mut ctx = PROVIDER.hash(HashAlgorithm::Sha2384).map_err(|e| e.to_string());
-        let ctx = ctx.as_mut().map(|c| { c.update(b"abc"); }).is_ok();
+        let mut ctx = PROVIDER
+            .hash(HashAlgorithm::Sha2384)
+            .map_err(|e| e.to_string());
+        let ctx = ctx
+            .as_mut()
+            .map(|c| {
+                c.update(b"abc");
+            })
+            .is_ok();
         assert!(ctx);
     }
 
     #[test]
     fn rejects_garbage_prehashed_signature() {
-        let r = PROVIDER.verify_prehashed(SigningScheme::EcdsaP256Sha256, &[4; 65], &[0; 32], &[0; 8]);
+        let r =
+            PROVIDER.verify_prehashed(SigningScheme::EcdsaP256Sha256, &[4; 65], &[0; 32], &[0; 8]);
         assert!(r.is_err());
         let r = PROVIDER.verify_prehashed(SigningScheme::RsaPkcs1Sha256, &[], &[0; 32], &[]);
-        assert!(matches!(r, Err(sigstore_crypto::Error::UnsupportedAlgorithm(_))));
+        assert!(matches!(
+            r,
+            Err(sigstore_crypto::Error::UnsupportedAlgorithm(_))
+        ));
     }
 }

@@ -37,13 +37,17 @@ impl PyTrustedRoot {
     /// The Sigstore public-good production root embedded in this wheel.
     #[classmethod]
     fn production(_cls: &Bound<'_, PyType>, py: Python<'_>) -> PyResult<Self> {
-        crate::TrustedRoot::production().map(|inner| Self { inner }).map_err(|e| raise(py, &e))
+        crate::TrustedRoot::production()
+            .map(|inner| Self { inner })
+            .map_err(|e| raise(py, &e))
     }
 
     /// The Sigstore public-good staging root embedded in this wheel.
     #[classmethod]
     fn staging(_cls: &Bound<'_, PyType>, py: Python<'_>) -> PyResult<Self> {
-        crate::TrustedRoot::staging().map(|inner| Self { inner }).map_err(|e| raise(py, &e))
+        crate::TrustedRoot::staging()
+            .map(|inner| Self { inner })
+            .map_err(|e| raise(py, &e))
     }
 
     /// Load a `trusted_root.json` file.
@@ -95,8 +99,10 @@ impl Source {
     fn load(&self) -> crate::Result<std::borrow::Cow<'_, [u8]>> {
         match self {
             Self::Bytes(b) => Ok(std::borrow::Cow::Borrowed(b.as_ref())),
-            Self::Path(p) => crate::io::read_limited(p, crate::limits::ATTESTATION_FILE, "attestation")
-                .map(std::borrow::Cow::Owned),
+            Self::Path(p) => {
+                crate::io::read_limited(p, crate::limits::ATTESTATION_FILE, "attestation")
+                    .map(std::borrow::Cow::Owned)
+            }
         }
     }
 }
@@ -190,7 +196,10 @@ fn crypto_backend() -> &'static str {
 /// Every error kind as `(name, code, parent)`, for the exception-mapping test.
 #[pyfunction]
 fn error_kinds() -> Vec<(&'static str, &'static str, &'static str)> {
-    crate::ErrorKind::ALL.iter().map(|k| (k.name(), k.code(), k.parent())).collect()
+    crate::ErrorKind::ALL
+        .iter()
+        .map(|k| (k.name(), k.code(), k.parent()))
+        .collect()
 }
 
 /// The extension module `slsa_verify._core`.

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from conftest import ASSETS
-
 from slsa_verify import Identity, errors, verify_bundle
 
 CONF = ASSETS / "conformance" / "bundle-verify"
@@ -40,11 +39,22 @@ def run_cli(tmp_path: Path, bundle: bytes | Path) -> subprocess.CompletedProcess
     )
     return subprocess.run(
         [
-            sys.executable, "-c", code, "verify-bundle", "--bundle", str(path),
-            "--certificate-identity", POLICY.identity,
-            "--certificate-oidc-issuer", POLICY.issuer, DIGEST,
+            sys.executable,
+            "-c",
+            code,
+            "verify-bundle",
+            "--bundle",
+            str(path),
+            "--certificate-identity",
+            POLICY.identity,
+            "--certificate-oidc-issuer",
+            POLICY.issuer,
+            DIGEST,
         ],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -64,7 +74,10 @@ CASES = {
     "truncated": (json.dumps(GOOD).encode()[:500], "MalformedJson"),
     "deep_nesting": (b"[" * 10_000 + b"]" * 10_000, "MalformedJson"),
     "invalid_base64": (bad_b64(), "MalformedEncoding"),
-    "unknown_media_type": (mutate(mediaType="application/vnd.dev.sigstore.bundle.v9+json"), "UnsupportedMediaType"),
+    "unknown_media_type": (
+        mutate(mediaType="application/vnd.dev.sigstore.bundle.v9+json"),
+        "UnsupportedMediaType",
+    ),
     "duplicate_key": (b'{"mediaType": "a", "mediaType": "b"}', "MalformedJson"),
     "unknown_field": (mutate(extra=1), "BundleInvalid"),
     "not_utf8": (b'{"mediaType": "\xff"}', "MalformedJson"),
@@ -72,7 +85,7 @@ CASES = {
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_api_raises_specific_kind(name: str, tmp_path: Path) -> None:
+def test_api_raises_specific_kind(name: str) -> None:
     data, kind = CASES[name]
     with pytest.raises(errors.VerificationError) as exc:
         verify_bundle(DIGEST, data, policy=POLICY)
@@ -109,5 +122,8 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     from slsa_verify._cli import main
 
     assert main(["verify-bundle", "--bundle", "x", DIGEST]) == 2
-    assert main(["verify-bundle", "--bundle", str(tmp_path / "missing.json"), "--key", "k", DIGEST]) == 2
+    assert (
+        main(["verify-bundle", "--bundle", str(tmp_path / "missing.json"), "--key", "k", DIGEST])
+        == 2
+    )
     assert main(["no-such-command"]) == 2

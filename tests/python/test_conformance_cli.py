@@ -8,7 +8,6 @@ import io
 
 import pytest
 from conftest import ASSETS, load_json
-
 from slsa_verify._cli import main
 
 CONF = ASSETS / "conformance"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from conftest import ASSETS, load_json
-
 from slsa_verify import Identity, TrustedRoot, errors, verify_bundle
 
 CPY = ASSETS / "sigstore-real" / "cpython"

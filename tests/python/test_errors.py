@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import pytest
-
 from slsa_verify import _core, errors
 
 KINDS = _core.error_kinds()

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from conftest import ASSETS
-
 from slsa_verify import GitHubPublisher, SlsaSource, errors, verify_wheel
 from slsa_verify._cli import main
 
@@ -77,10 +76,15 @@ def test_sidecar_discovery(tmp_path: Path, suffix: str) -> None:
     sidecar = PROVENANCE
     if suffix != ".provenance":
         # A single attestation, or the same attestation as a Sigstore bundle.
-        sidecar = ASSETS / "pep740" / "pypi-attestations" / (
-            "rfc8785-0.1.2-py3-none-any.whl.publish.attestation"
-            if suffix == ".publish.attestation"
-            else "rfc8785-0.1.2-py3-none-any.whl.sigstore"
+        sidecar = (
+            ASSETS
+            / "pep740"
+            / "pypi-attestations"
+            / (
+                "rfc8785-0.1.2-py3-none-any.whl.publish.attestation"
+                if suffix == ".publish.attestation"
+                else "rfc8785-0.1.2-py3-none-any.whl.sigstore"
+            )
         )
         wheel = ASSETS / "pep740" / "pypi-attestations" / "rfc8785-0.1.2-py3-none-any.whl"
         shutil.copy(wheel, tmp_path / wheel.name)
@@ -103,8 +107,14 @@ def test_no_sidecar_is_no_attestations_exit_3(tmp_path: Path) -> None:
     with pytest.raises(errors.NoAttestations):
         verify_wheel(tmp_path / WHEEL.name, policy=POLICY)
     err = io.StringIO()
-    argv = ["verify", str(tmp_path / WHEEL.name), "--repository", "woodruffw/abi3info",
-            "--workflow", "release.yml"]
+    argv = [
+        "verify",
+        str(tmp_path / WHEEL.name),
+        "--repository",
+        "woodruffw/abi3info",
+        "--workflow",
+        "release.yml",
+    ]
     assert main(argv, out=io.StringIO(), errout=err) == 3
     assert err.getvalue().startswith("FAILED  NoAttestations:")
 
@@ -120,8 +130,14 @@ def test_legacy_slsa_envelope_needs_online_lookup(name: str, tmp_path: Path) -> 
         verify_wheel(artifact, jsonl, policy=SlsaSource("github.com/slsa-framework/example"))
     assert "slsa-verifier" in exc.value.detail
     err = io.StringIO()
-    argv = ["verify", str(artifact), "--provenance-path", str(jsonl),
-            "--source-uri", "github.com/slsa-framework/example"]
+    argv = [
+        "verify",
+        str(artifact),
+        "--provenance-path",
+        str(jsonl),
+        "--source-uri",
+        "github.com/slsa-framework/example",
+    ]
     assert main(argv, out=io.StringIO(), errout=err) == 1
     assert err.getvalue().startswith("FAILED  OnlineLookupRequired:")
 
