@@ -456,12 +456,12 @@ fn versioned_tag_matches(expected: &str, actual: &str) -> bool {
             .collect::<Option<Vec<_>>>()?;
         (1..=3).contains(&nums.len()).then_some((nums, pre))
     }
-    let (Some((want, want_pre)), Some((got, got_pre))) = (parts(expected), parts(actual)) else {
+    let (Some((want, want_pre)), Some((mut got, got_pre))) = (parts(expected), parts(actual))
+    else {
         return false;
     };
-    if got.len() != 3 {
-        return false;
-    }
+    // slsa-verifier canonicalises semver: `v14` is `v14.0.0`.
+    got.resize(3, 0);
     let prefix_ok = want.iter().zip(&got).all(|(a, b)| a == b);
     prefix_ok && (want.len() < 3 || want_pre == got_pre)
 }
@@ -469,6 +469,18 @@ fn versioned_tag_matches(expected: &str, actual: &str) -> bool {
 /// §7.6.5 (and §7.6.1–§7.6.3 via `check`): the predicate of a GitHub artifact
 /// attestation must agree with the certificate.
 fn check_github(claims: &Claims, st: &Statement, expected: &SlsaSource) -> Result<()> {
+    // §7.6.3: any workflow of the repository can make these; as slsa-verifier
+    // does, the caller must name the signer workflow (builder id).
+    if expected.builder_id.is_none() {
+        return Err(Error::new(
+            ErrorKind::UntrustedBuilder,
+            "7.6.3",
+            format!(
+                "GitHub artifact attestations need an explicit --builder-id (the signer workflow); this one was signed by {:?}",
+                claims.san
+            ),
+        ));
+    }
     let p = &st.predicate;
     let m = |what: &str, want: Option<&str>, got: Option<&str>| -> Result<()> {
         if want.is_some() && want == got {
@@ -618,6 +630,9 @@ mod tests {
         assert!(!versioned_tag_matches("v1.2.3", "v1.2.4"));
         assert!(!versioned_tag_matches("v2", "v1.4.2"));
         assert!(!versioned_tag_matches("v1", "release-1"));
+        assert!(versioned_tag_matches("v14", "v14"));
+        assert!(versioned_tag_matches("v14.0", "v14"));
+        assert!(!versioned_tag_matches("v14.1", "v14"));
     }
 
     #[test]
