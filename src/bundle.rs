@@ -145,7 +145,7 @@ pub fn check(value: &Value) -> Result<BundleShape> {
     }
     let mut seen = HashSet::new();
     for (i, entry) in entries.iter().enumerate() {
-        let key = check_entry(entry, i, false)?;
+        let key = check_entry(entry, i)?;
         if !seen.insert(key) {
             return Err(Error::new(
                 ErrorKind::TlogDuplicateEntry,
@@ -285,26 +285,27 @@ fn check_timestamps(vm: &Obj<'_>) -> Result<usize> {
     Ok(list.len())
 }
 
+/// The fields of a `TransparencyLogEntry` (protobuf-specs `sigstore_rekor.proto`).
+pub const ENTRY_FIELDS: &[&str] = &[
+    "logIndex",
+    "logId",
+    "kindVersion",
+    "integratedTime",
+    "inclusionPromise",
+    "inclusionProof",
+    "canonicalizedBody",
+];
+
 /// Check one transparency-log entry (spec §1.3); returns its (logId, logIndex).
-/// `lenient` ignores unknown fields, as PEP 740 requires (§0.4.7).
+/// Unknown fields are refused (§0.4.7); PEP 740 callers drop them first.
 ///
 /// # Errors
 /// `TlogEntryInvalid`, `UnsupportedLogEntryKind`, `TlogInclusionProofInvalid`,
 /// `MalformedEncoding` or `InputTooLarge`.
-pub fn check_entry(v: &Value, i: usize, lenient: bool) -> Result<(String, i64)> {
+pub fn check_entry(v: &Value, i: usize) -> Result<(String, i64)> {
     let path = format!("tlogEntries[{i}]");
     let e = Obj::new(v, ErrorKind::TlogEntryInvalid, "1.3.1", &path)?;
-    if !lenient {
-        e.only(&[
-            "logIndex",
-            "logId",
-            "kindVersion",
-            "integratedTime",
-            "inclusionPromise",
-            "inclusionProof",
-            "canonicalizedBody",
-        ])?;
-    }
+    e.only(ENTRY_FIELDS)?;
     let log_index = int64(e.req("logIndex")?, &format!("{path}.logIndex"))?;
     if log_index < 0 {
         return Err(e.err(format!("{path}.logIndex is negative")));
@@ -364,9 +365,7 @@ pub fn check_entry(v: &Value, i: usize, lenient: bool) -> Result<(String, i64)> 
             "1.3.3",
             &format!("{path}.inclusionProof"),
         )?;
-        if !lenient {
-            p.only(&["logIndex", "rootHash", "treeSize", "hashes", "checkpoint"])?;
-        }
+        p.only(&["logIndex", "rootHash", "treeSize", "hashes", "checkpoint"])?;
         let hashes = match p.opt("hashes") {
             Some(_) => p.arr("hashes", limits::PROOF)?.len(),
             None => 0,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
-use crate::bundle::{IN_TOTO, MEDIA_TYPE_V03};
+use crate::bundle::{self, IN_TOTO, MEDIA_TYPE_V03};
 use crate::dist::Dist;
 use crate::error::{Error, ErrorKind, Result};
 use crate::io;
@@ -272,22 +272,13 @@ fn pep740_attestation(
         return Err(a.err("transparency_entries is empty".into()));
     }
     // §0.4.7: unknown entry fields are ignored, never read.
-    const ENTRY_KEYS: &[&str] = &[
-        "logIndex",
-        "logId",
-        "kindVersion",
-        "integratedTime",
-        "inclusionPromise",
-        "inclusionProof",
-        "canonicalizedBody",
-    ];
     let entries: Vec<Value> = entries
         .iter()
         .map(|e| {
             e.as_object().map_or(Value::Null, |m| {
                 Value::Object(
                     m.iter()
-                        .filter(|(k, _)| ENTRY_KEYS.contains(&k.as_str()))
+                        .filter(|(k, _)| bundle::ENTRY_FIELDS.contains(&k.as_str()))
                         .map(|(k, v)| (k.clone(), v.clone()))
                         .collect::<Map<_, _>>(),
                 )
