@@ -46,6 +46,28 @@ pub fn parse(bytes: &[u8], max_len: usize, what: &str) -> Result<Value> {
     Ok(value)
 }
 
+/// [`parse`], but a malformed document is reported as `kind` at `step`
+/// (the caller's context: a statement, a trusted root, a JSON line).
+/// `InputTooLarge` keeps its kind.
+///
+/// # Errors
+/// `InputTooLarge` over `max_len`; `kind` for anything else §0.4 rejects.
+pub fn parse_as(
+    bytes: &[u8],
+    max_len: usize,
+    what: &str,
+    kind: ErrorKind,
+    step: &'static str,
+) -> Result<Value> {
+    parse(bytes, max_len, what).map_err(|e| {
+        if e.kind() == ErrorKind::InputTooLarge {
+            e
+        } else {
+            Error::new(kind, step, e.detail().to_owned())
+        }
+    })
+}
+
 fn json_error(what: &str, e: &serde_json::Error) -> Error {
     // Spec §9 lists excessive depth under MalformedJson.
     Error::new(

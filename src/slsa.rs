@@ -97,13 +97,7 @@ pub fn check(
             &issuer,
         ));
     }
-    // §7.5.1: workflow identity consistency.
-    if let (Some(a), Some(b)) = (
-        claims.ext(oid::SOURCE_REPOSITORY_DIGEST),
-        claims.ext(oid::BUILD_CONFIG_DIGEST),
-    ) {
-        let _ = (a, b); // build config digest may differ for reusable workflows in other repos
-    }
+    check_workflow_identity(claims)?;
     let kind = match statement.predicate_type.as_str() {
         PROVENANCE_V02 => ProvenanceKind::GeneratorV02,
         PROVENANCE_V1 => {
@@ -150,6 +144,32 @@ pub fn check(
         _ => check_generator(claims, statement, expected, kind)?,
     }
     Ok(kind)
+}
+
+/// §7.5.1: the certificate's workflow claims must agree with each other: the
+/// source commit is the build-config commit, and the build config is a
+/// single `…@ref` inside the source repository.
+fn check_workflow_identity(claims: &Claims) -> Result<()> {
+    let conflict = |d: String| Error::new(ErrorKind::CertificateProfileInvalid, "7.5.1", d);
+    let source_digest = claims.source_digest();
+    let config_digest = claims.ext(oid::BUILD_CONFIG_DIGEST);
+    if let (Some(s), Some(c)) = (source_digest, config_digest) {
+        if s != c {
+            return Err(conflict(format!(
+                "source digest {s:?} differs from build config digest {c:?}"
+            )));
+        }
+    }
+    if let Some(config) = claims.ext(oid::BUILD_CONFIG_URI) {
+        let repo = claims.source_repository_uri().unwrap_or_default();
+        let in_repo = config.starts_with(&format!("{repo}/"));
+        if config.matches('@').count() != 1 || !in_repo {
+            return Err(conflict(format!(
+                "build config {config:?} is not one workflow@ref in {repo:?}"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// §7.5.3–§7.5.8 for slsa-github-generator.
@@ -310,7 +330,7 @@ fn check_generator(
             "the provenance names no trigger source".into(),
         )
     })?;
-    let (trig_repo, trig_ref) = trigger
+    let (trig_repo, _) = trigger
         .rsplit_once('@')
         .filter(|(_, r)| !r.is_empty())
         .ok_or_else(|| {
@@ -348,7 +368,6 @@ fn check_generator(
             &material,
         ));
     }
-    let _ = trig_ref;
     check_refs(&env, expected)
 }
 
@@ -378,64 +397,71 @@ impl Env<'_> {
 fn check_refs(env: &Env<'_>, expected: &SlsaSource) -> Result<()> {
     let github_ref = env.get("github_ref").unwrap_or("");
     let ref_type = env.get("github_ref_type").unwrap_or("");
+    let tag_ref = (ref_type == "tag").then_some(github_ref);
+    let branch_ref = if ref_type == "branch" {
+        Some(github_ref.to_owned())
+    } else {
+        // Tag builds: the branch the tag was made from, if the event says.
+        env.get("github_base_ref")
+            .filter(|b| !b.is_empty())
+            .map(str::to_owned)
+            .or_else(|| {
+                let ev = env.event()?;
+                match env.get("github_event_name")? {
+                    "push" => ev
+                        .get("base_ref")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                    "release" => ev
+                        .pointer("/release/target_commitish")
+                        .and_then(Value::as_str)
+                        .map(|b| format!("refs/heads/{b}")),
+                    _ => None,
+                }
+            })
+    };
+    check_ref_expectations(expected, tag_ref, branch_ref.as_deref())
+}
+
+/// §7.5.10: the caller's branch, tag and versioned-tag expectations against
+/// the build's tag ref (`refs/tags/…`, tag builds only) and branch ref.
+fn check_ref_expectations(
+    expected: &SlsaSource,
+    tag_ref: Option<&str>,
+    branch_ref: Option<&str>,
+) -> Result<()> {
     if let Some(branch) = &expected.source_branch {
-        let actual = if ref_type == "branch" {
-            Some(github_ref.to_owned())
-        } else {
-            env.get("github_base_ref")
-                .filter(|b| !b.is_empty())
-                .map(str::to_owned)
-                .or_else(|| {
-                    let ev = env.event()?;
-                    match env.get("github_event_name")? {
-                        "push" => ev
-                            .get("base_ref")
-                            .and_then(Value::as_str)
-                            .map(str::to_owned),
-                        "release" => ev
-                            .pointer("/release/target_commitish")
-                            .and_then(Value::as_str)
-                            .map(|b| format!("refs/heads/{b}")),
-                        _ => None,
-                    }
-                })
-        };
-        let name = actual
-            .as_deref()
-            .and_then(|r| r.strip_prefix("refs/heads/"));
-        if name != Some(branch.as_str()) {
+        if branch_ref.and_then(|r| r.strip_prefix("refs/heads/")) != Some(branch.as_str()) {
             return Err(Error::mismatch(
                 ErrorKind::BranchMismatch,
                 "7.5.10",
                 "source branch",
                 branch,
-                &actual,
+                &branch_ref,
             ));
         }
     }
     if let Some(tag) = &expected.source_tag {
         let want = format!("refs/tags/{tag}");
-        if ref_type != "tag" || github_ref != want {
+        if tag_ref != Some(want.as_str()) {
             return Err(Error::mismatch(
                 ErrorKind::TagMismatch,
                 "7.5.10",
                 "source tag",
                 &want,
-                &github_ref,
+                &tag_ref,
             ));
         }
     }
     if let Some(vt) = &expected.source_versioned_tag {
-        let actual = (ref_type == "tag")
-            .then(|| github_ref.strip_prefix("refs/tags/"))
-            .flatten();
-        if !actual.is_some_and(|a| versioned_tag_matches(vt, a)) {
+        let tag = tag_ref.and_then(|r| r.strip_prefix("refs/tags/"));
+        if !tag.is_some_and(|t| versioned_tag_matches(vt, t)) {
             return Err(Error::mismatch(
                 ErrorKind::VersionedTagMismatch,
                 "7.5.10",
                 "versioned tag",
                 vt,
-                &actual,
+                &tag,
             ));
         }
     }
@@ -561,44 +587,13 @@ fn check_github(claims: &Claims, st: &Statement, expected: &SlsaSource) -> Resul
         claims.ext(oid::RUN_INVOCATION_URI),
         s("/runDetails/metadata/invocationId"),
     )?;
-    // §7.6.3-style ref expectations on the certificate.
-    let cert_ref = claims.ext(oid::SOURCE_REPOSITORY_REF).unwrap_or("");
-    if let Some(tag) = &expected.source_tag {
-        let want = format!("refs/tags/{tag}");
-        if cert_ref != want {
-            return Err(Error::mismatch(
-                ErrorKind::TagMismatch,
-                "7.5.10",
-                "source tag",
-                &want,
-                &cert_ref,
-            ));
-        }
-    }
-    if let Some(branch) = &expected.source_branch {
-        let want = format!("refs/heads/{branch}");
-        if cert_ref != want {
-            return Err(Error::mismatch(
-                ErrorKind::BranchMismatch,
-                "7.5.10",
-                "source branch",
-                &want,
-                &cert_ref,
-            ));
-        }
-    }
-    if let Some(vt) = &expected.source_versioned_tag {
-        let tag = cert_ref.strip_prefix("refs/tags/");
-        if !tag.is_some_and(|t| versioned_tag_matches(vt, t)) {
-            return Err(Error::mismatch(
-                ErrorKind::VersionedTagMismatch,
-                "7.5.10",
-                "versioned tag",
-                vt,
-                &tag,
-            ));
-        }
-    }
+    // §7.5.10 expectations, from the certificate's source ref (.1.14).
+    let cert_ref = claims.ext(oid::SOURCE_REPOSITORY_REF);
+    check_ref_expectations(
+        expected,
+        cert_ref.filter(|r| r.starts_with("refs/tags/")),
+        cert_ref.filter(|r| r.starts_with("refs/heads/")),
+    )?;
     if let Some(id) = &expected.builder_id {
         let want = id.split_once('@').map_or(id.as_str(), |(n, _)| n);
         let san_name = claims
@@ -641,6 +636,78 @@ mod tests {
         assert!(!is_builder_tag("refs/heads/main"));
         assert!(!is_builder_tag("refs/tags/v2.1.0-rc.1"));
         assert!(!is_builder_tag("refs/tags/v2.1"));
+    }
+
+    #[test]
+    fn rejects_conflicting_workflow_claims() {
+        use crate::claims::SanKind;
+        let base = [
+            (oid::SOURCE_REPOSITORY_URI, "https://github.com/o/r"),
+            (
+                oid::BUILD_CONFIG_URI,
+                "https://github.com/o/r/.github/workflows/b.yml@refs/tags/v1",
+            ),
+            (oid::SOURCE_REPOSITORY_DIGEST, "aaaa"),
+        ];
+        let claims = |extra: &[(u32, &str)]| {
+            Claims::for_test(
+                "https://github.com/x",
+                SanKind::Uri,
+                &[&base[..], extra].concat(),
+            )
+        };
+        assert!(check_workflow_identity(&claims(&[(oid::BUILD_CONFIG_DIGEST, "aaaa")])).is_ok());
+        let kind = |c: &Claims| check_workflow_identity(c).map_err(|e| e.kind());
+        assert_eq!(
+            kind(&claims(&[(oid::BUILD_CONFIG_DIGEST, "bbbb")])),
+            Err(ErrorKind::CertificateProfileInvalid)
+        );
+        let other_repo = Claims::for_test(
+            "https://github.com/x",
+            SanKind::Uri,
+            &[
+                (oid::SOURCE_REPOSITORY_URI, "https://github.com/o/r"),
+                (
+                    oid::BUILD_CONFIG_URI,
+                    "https://github.com/o/r2/.github/workflows/b.yml@main",
+                ),
+            ],
+        );
+        assert_eq!(kind(&other_repo), Err(ErrorKind::CertificateProfileInvalid));
+    }
+
+    #[test]
+    fn ref_expectations_name_the_failing_rule() {
+        let want = |tag: Option<&str>, branch: Option<&str>, vt: Option<&str>| SlsaSource {
+            source_uri: "github.com/o/r".into(),
+            source_tag: tag.map(Into::into),
+            source_branch: branch.map(Into::into),
+            source_versioned_tag: vt.map(Into::into),
+            builder_id: None,
+        };
+        let check = |e: &SlsaSource, t, b| check_ref_expectations(e, t, b).map_err(|e| e.kind());
+        let tag = Some("refs/tags/v1.2.3");
+        let main = Some("refs/heads/main");
+        assert_eq!(
+            check(&want(Some("v1.2.3"), Some("main"), Some("v1")), tag, main),
+            Ok(())
+        );
+        assert_eq!(
+            check(&want(Some("v1.2.4"), None, None), tag, main),
+            Err(ErrorKind::TagMismatch)
+        );
+        assert_eq!(
+            check(&want(Some("v1.2.3"), None, None), None, main),
+            Err(ErrorKind::TagMismatch)
+        );
+        assert_eq!(
+            check(&want(None, Some("dev"), None), tag, main),
+            Err(ErrorKind::BranchMismatch)
+        );
+        assert_eq!(
+            check(&want(None, None, Some("v2")), tag, main),
+            Err(ErrorKind::VersionedTagMismatch)
+        );
     }
 
     #[test]

@@ -50,17 +50,13 @@ impl Statement {
                 &payload_type,
             ));
         }
-        let value = json::parse(payload, limits::PAYLOAD, "statement").map_err(|e| {
-            if e.kind() == ErrorKind::InputTooLarge {
-                e
-            } else {
-                Error::new(
-                    ErrorKind::StatementMalformed,
-                    "6.4.1",
-                    e.detail().to_owned(),
-                )
-            }
-        })?;
+        let value = json::parse_as(
+            payload,
+            limits::PAYLOAD,
+            "statement",
+            ErrorKind::StatementMalformed,
+            "6.4.1",
+        )?;
         let o = Obj::new(&value, ErrorKind::StatementMalformed, "6.4.3", "statement")?;
         let statement_type = o.str("_type")?.to_owned();
         if statement_type != STATEMENT_V1 && statement_type != STATEMENT_V01 {

@@ -48,13 +48,13 @@ impl TrustedRoot {
     /// # Errors
     /// `TrustRootInvalid` (or `InputTooLarge`, `MalformedJson`).
     pub fn from_json(bytes: &[u8], name: &str) -> Result<Self> {
-        let value = crate::json::parse(bytes, limits::TRUST_ROOT, "trusted root").map_err(|e| {
-            if e.kind() == ErrorKind::InputTooLarge {
-                e
-            } else {
-                Error::new(ErrorKind::TrustRootInvalid, "2.1", e.detail().to_owned())
-            }
-        })?;
+        let value = crate::json::parse_as(
+            bytes,
+            limits::TRUST_ROOT,
+            "trusted root",
+            ErrorKind::TrustRootInvalid,
+            "2.1",
+        )?;
         check_validity_starts(&value)?;
         let text = std::str::from_utf8(bytes)
             .map_err(|e| Error::new(ErrorKind::TrustRootInvalid, "2.1", e.to_string()))?;

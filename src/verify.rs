@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::adapter;
 use crate::bundle;
-use crate::claims::{oid, Claims};
+use crate::claims::Claims;
 use crate::error::{Error, ErrorKind, Result};
 use crate::io;
 use crate::json;
@@ -253,11 +253,7 @@ pub(crate) fn report(
         issuer: claims.and_then(|c| c.issuer().map(str::to_owned)),
         source_repository: claims.and_then(Claims::source_repository_uri),
         source_ref: claims.and_then(|c| c.source_ref().map(str::to_owned)),
-        source_digest: claims.and_then(|c| {
-            c.ext(oid::SOURCE_REPOSITORY_DIGEST)
-                .or_else(|| c.source_digest())
-                .map(str::to_owned)
-        }),
+        source_digest: claims.and_then(|c| c.source_digest().map(str::to_owned)),
         publisher,
         log_index: checked.verified.log_index,
         signed_at,

@@ -153,17 +153,13 @@ pub fn verify_attestation(
                         "more than 1000 JSON lines",
                     ));
                 }
-                let v = json::parse(line, limits::DOC, "JSON line").map_err(|e| {
-                    if e.kind() == ErrorKind::InputTooLarge {
-                        e
-                    } else {
-                        Error::new(
-                            ErrorKind::ProvenanceFileInvalid,
-                            "1.8.1",
-                            e.detail().to_owned(),
-                        )
-                    }
-                })?;
+                let v = json::parse_as(
+                    line,
+                    limits::DOC,
+                    "JSON line",
+                    ErrorKind::ProvenanceFileInvalid,
+                    "1.8.1",
+                )?;
                 if !v.is_object() {
                     return Err(Error::new(
                         ErrorKind::ProvenanceFileInvalid,
@@ -440,7 +436,7 @@ fn check_index_publisher(expected: &Publisher, p: &Value) -> Result<()> {
         ));
     }
     for (k, want) in pairs {
-        if field(k).is_some_and(|got| got != want) {
+        if field(k) != Some(want) {
             return Err(Error::mismatch(
                 ErrorKind::PublisherMismatch,
                 "7.7.2",
@@ -514,5 +510,39 @@ fn provenance(
             "1.7.4",
             "the provenance has no publish/v1 attestation",
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_publisher_must_name_every_expected_field() {
+        let want = Publisher::GitHub {
+            repository: "o/r".into(),
+            workflow: "release.yml".into(),
+            environment: None,
+        };
+        let full = json!({"kind": "GitHub", "repository": "o/r", "workflow": "release.yml"});
+        assert!(check_index_publisher(&want, &full).is_ok());
+        let kind = |p: Value| check_index_publisher(&want, &p).map_err(|e| e.kind());
+        // A field the index leaves out is not the expected one (§7.7.2, fail closed).
+        assert_eq!(
+            kind(json!({"kind": "GitHub", "repository": "o/r"})),
+            Err(ErrorKind::PublisherMismatch)
+        );
+        assert_eq!(
+            kind(json!({"kind": "GitHub", "repository": "o/r", "workflow": "other.yml"})),
+            Err(ErrorKind::PublisherMismatch)
+        );
+        assert_eq!(
+            kind(json!({"kind": "GitLab"})),
+            Err(ErrorKind::PublisherMismatch)
+        );
+        assert_eq!(
+            kind(json!({"kind": "ActiveState"})),
+            Err(ErrorKind::PublisherKindUnsupported)
+        );
     }
 }

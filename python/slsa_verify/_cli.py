@@ -18,6 +18,7 @@ from typing import Any, NoReturn, TextIO
 from slsa_verify import _api, _core, errors
 
 SCHEMA_VERSION = 1
+_KEY_LIMIT = 64 * 1024
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -223,7 +224,9 @@ def _cmd_verify_bundle(args: argparse.Namespace) -> list[_api.Verification]:
         if identity or args.certificate_oidc_issuer:
             raise errors.UsageError("--key cannot be combined with certificate identity flags")
         with Path(args.key).open("rb") as f:
-            key = f.read(64 * 1024)
+            key = f.read(_KEY_LIMIT + 1)
+        if len(key) > _KEY_LIMIT:
+            raise errors.UsageError(f"{args.key}: a PEM public key is under 64 KiB")
         return [
             _api.verify_bundle(args.target, args.bundle, key=key, trusted_root=_trusted_root(args))
         ]

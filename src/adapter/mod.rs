@@ -92,18 +92,11 @@ pub(crate) fn verify(
                 .verifier
                 .verify(artifact, &bundle, &PublicKeyVerificationPolicy::new(key))
         }
-        None => {
-            if bundle.signing_certificate().is_none() {
-                return Err(Error::new(
-                    ErrorKind::BundleInvalid,
-                    "1.2.3",
-                    "the bundle is signed with a managed key; pass --key",
-                ));
-            }
-            trust
-                .verifier
-                .verify(artifact, &bundle, &VerificationPolicy::any_identity())
-        }
+        // A bundle without a certificate fails in the crate (BundleInvalid);
+        // `verify::check_bundle` refuses managed-key bundles without --key first.
+        None => trust
+            .verifier
+            .verify(artifact, &bundle, &VerificationPolicy::any_identity()),
     }
     .map_err(|e| map_error(&e))?;
 

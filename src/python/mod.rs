@@ -114,11 +114,8 @@ fn root_or_default(py: Python<'_>, root: Option<&PyTrustedRoot>) -> PyResult<cra
     }
 }
 
-fn to_json(py: Python<'_>, v: &verify::Verification) -> PyResult<String> {
-    serde_json::to_string(v).map_err(|e| {
-        let _ = py;
-        PyRuntimeError::new_err(e.to_string())
-    })
+fn to_json(v: &verify::Verification) -> PyResult<String> {
+    serde_json::to_string(v).map_err(|e| PyRuntimeError::new_err(e.to_string()))
 }
 
 /// Verify a Sigstore bundle; returns the result as JSON text.
@@ -160,7 +157,7 @@ fn verify_bundle(
         verify::verify_bundle(&input, &bundle.load()?, &signer, &root)
     });
     match result {
-        Ok(v) => to_json(py, &v),
+        Ok(v) => to_json(&v),
         Err(e) => Err(raise(py, &e)),
     }
 }
@@ -182,7 +179,7 @@ fn verify_wheel(
         crate::wheel::verify_wheel(&artifact, data.as_deref(), &policy, &root)
     });
     match result {
-        Ok(v) => to_json(py, &v),
+        Ok(v) => to_json(&v),
         Err(e) => Err(raise(py, &e)),
     }
 }

@@ -127,3 +127,17 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
         == 2
     )
     assert main(["no-such-command"]) == 2
+
+
+def test_oversized_key_file_is_a_usage_error(tmp_path: Path) -> None:
+    import io
+
+    from slsa_verify._cli import main
+
+    key = tmp_path / "key.pub"
+    key.write_bytes(b"A" * (64 * 1024 + 1))
+    err = io.StringIO()
+    argv = ["verify-bundle", "--bundle", str(tmp_path / "b.json"), "--key", str(key), DIGEST]
+    assert main(argv, out=io.StringIO(), errout=err) == 2
+    assert err.getvalue().startswith("FAILED  UsageError:")
+    assert "under 64 KiB" in err.getvalue()
