@@ -316,6 +316,21 @@ pub fn check_entry(v: &Value, i: usize) -> Result<(String, i64)> {
         }
     }
     let log_id = e.obj("logId")?.str("keyId")?.to_owned();
+    decode_b64(&log_id, ErrorKind::MalformedEncoding, "0.4.4")?;
+    if let Some(promise) = e.opt("inclusionPromise") {
+        let promise = Obj::new(
+            promise,
+            ErrorKind::TlogEntryInvalid,
+            "1.3.2",
+            &format!("{path}.inclusionPromise"),
+        )?;
+        promise.only(&["signedEntryTimestamp"])?;
+        decode_b64(
+            promise.str("signedEntryTimestamp")?,
+            ErrorKind::MalformedEncoding,
+            "0.4.4",
+        )?;
+    }
     let kv = e.obj("kindVersion")?;
     let (kind, version) = (kv.str("kind")?, kv.str("version")?);
     if !matches!(
@@ -367,7 +382,18 @@ pub fn check_entry(v: &Value, i: usize) -> Result<(String, i64)> {
         )?;
         p.only(&["logIndex", "rootHash", "treeSize", "hashes", "checkpoint"])?;
         if p.opt("hashes").is_some() {
-            p.arr("hashes", limits::PROOF)?; // §0.5 L_PROOF
+            for h in p.arr("hashes", limits::PROOF)? {
+                // §0.5 L_PROOF; each hash is protobuf-JSON bytes (§0.4.4)
+                let h = h
+                    .as_str()
+                    .ok_or_else(|| p.err("a proof hash is not a string".into()))?;
+                if decode_b64(h, ErrorKind::MalformedEncoding, "0.4.4")?.len() != 32 {
+                    return Err(p.err("a proof hash is not 32 bytes".into()));
+                }
+            }
+        }
+        if decode_b64(p.str("rootHash")?, ErrorKind::MalformedEncoding, "0.4.4")?.len() != 32 {
+            return Err(p.err("the proof's rootHash is not 32 bytes".into()));
         }
         let size = int64(p.req("treeSize")?, "inclusionProof.treeSize")?;
         let idx = int64(p.req("logIndex")?, "inclusionProof.logIndex")?;

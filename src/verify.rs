@@ -107,7 +107,10 @@ pub(crate) fn check_bundle(
         return Err(Error::new(
             ErrorKind::BundleInvalid,
             "1.2.3",
-            "the bundle is signed with a managed key; pass --key",
+            "the bundle is signed with a bare public key, not a Sigstore certificate. \
+             For a plain bundle, verify-bundle --key KEY.pub checks it; attestations \
+             (PEP 740, SLSA, GitHub) must carry a Fulcio certificate, so key-signed ones \
+             (such as npm's registry signature) are refused",
         ));
     }
     // V4 (§4.2): at least one entry must come from a log the root knows.

@@ -58,10 +58,15 @@ pub fn find_sidecar(artifact: &Path) -> Result<PathBuf> {
 
 /// Verify a file at `path` against `attestation` (or its sidecar).
 ///
+/// With `known_digest` the file is not read: `path` only gives the name
+/// (and the sidecar's directory), and the digest stands for its bytes, as
+/// when the caller holds an index-published hash.
+///
 /// # Errors
 /// The §9 kind of the first failing step.
 pub fn verify_wheel(
     path: &Path,
+    known_digest: Option<&[u8; 32]>,
     attestation: Option<&[u8]>,
     policy: &Policy,
     trust: &TrustedRoot,
@@ -82,8 +87,99 @@ pub fn verify_wheel(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let digest = io::sha256_file(path)?;
+    let digest = match known_digest {
+        Some(d) => *d,
+        None => io::sha256_file(path)?,
+    };
     verify_attestation(&name, &digest, data, policy, trust)
+}
+
+/// One item of [`verify_many`].
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// The artifact (read and hashed unless `digest` is given).
+    pub path: PathBuf,
+    /// A known SHA-256 standing for the artifact's bytes.
+    pub digest: Option<[u8; 32]>,
+    /// The attestation; `None` = sidecar discovery.
+    pub attestation: Option<Attestation>,
+    /// Who must have built it.
+    pub policy: Policy,
+}
+
+/// An attestation given as a file or as its content.
+#[derive(Debug, Clone)]
+pub enum Attestation {
+    /// Read with the attestation size limit.
+    Path(PathBuf),
+    /// The content itself.
+    Bytes(Vec<u8>),
+}
+
+impl Item {
+    fn verify(&self, trust: &TrustedRoot) -> Result<Verification> {
+        let owned;
+        let data = match &self.attestation {
+            None => None,
+            Some(Attestation::Bytes(b)) => Some(b.as_slice()),
+            Some(Attestation::Path(p)) => {
+                owned = io::read_limited(p, limits::ATTESTATION_FILE, "attestation")?;
+                Some(owned.as_slice())
+            }
+        };
+        verify_wheel(&self.path, self.digest.as_ref(), data, &self.policy, trust)
+    }
+}
+
+/// Verify many items on up to `jobs` threads (0 = every core). Results come
+/// back in input order, one per item; one item's failure never stops others.
+#[must_use]
+pub fn verify_many(items: &[Item], jobs: usize, trust: &TrustedRoot) -> Vec<Result<Verification>> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let jobs = if jobs == 0 { cores } else { jobs }.clamp(1, items.len().max(1));
+    if jobs == 1 {
+        return items.iter().map(|i| i.verify(trust)).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<(usize, Result<Verification>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..jobs)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        done.push((i, item.verify(trust)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| {
+                w.join().unwrap_or_else(|_| {
+                    // A worker cannot panic (panics are denied in the core);
+                    // if one did, its items are reported below as missing.
+                    Vec::new()
+                })
+            })
+            .collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    let mut out: Vec<Result<Verification>> = Vec::with_capacity(items.len());
+    let mut it = results.into_iter().peekable();
+    for i in 0..items.len() {
+        match it.next_if(|(j, _)| *j == i) {
+            Some((_, r)) => out.push(r),
+            None => out.push(Err(Error::new(
+                ErrorKind::UsageError,
+                "0.6",
+                "internal error: a verification worker stopped",
+            ))),
+        }
+    }
+    out
 }
 
 /// Verify an attestation for an artifact known by file name and SHA-256.

@@ -20,6 +20,7 @@ from slsa_verify._api import (
     TrustedRoot,
     Verification,
     verify_bundle,
+    verify_many,
     verify_wheel,
 )
 from slsa_verify._core import __version__
@@ -37,5 +38,6 @@ __all__ = [
     "__version__",
     "errors",
     "verify_bundle",
+    "verify_many",
     "verify_wheel",
 ]

@@ -10,9 +10,10 @@ import dataclasses
 import datetime as dt
 import json
 import os
+from collections.abc import Iterable
 from typing import Any, TypeAlias, Union
 
-from slsa_verify import _core
+from slsa_verify import _core, errors
 from slsa_verify._core import TrustedRoot
 
 __all__ = [
@@ -21,11 +22,13 @@ __all__ = [
     "GitLabPublisher",
     "GooglePublisher",
     "Identity",
+    "Item",
     "Policy",
     "SlsaSource",
     "TrustedRoot",
     "Verification",
     "verify_bundle",
+    "verify_many",
     "verify_wheel",
 ]
 
@@ -119,6 +122,9 @@ Policy: TypeAlias = (
     GitHubPublisher | GitLabPublisher | GooglePublisher | CircleCIPublisher | Identity | SlsaSource
 )
 
+#: One ``verify_many`` item: (artifact, attestation or None for its sidecar, policy).
+Item: TypeAlias = tuple[StrPath, StrPath | bytes | None, Policy]
+
 
 @dataclasses.dataclass(frozen=True)
 class Verification:
@@ -201,6 +207,7 @@ def verify_wheel(
     *,
     policy: Policy,
     trusted_root: TrustedRoot | StrPath | None = None,
+    sha256: str | None = None,
 ) -> Verification:
     """Verify that ``artifact`` was built as ``policy`` says.
 
@@ -210,11 +217,53 @@ def verify_wheel(
     the sidecar files next to the artifact are used (``<artifact>.provenance``,
     ``.publish.attestation``, ``.sigstore.json``, ``.sigstore``,
     ``multiple.intoto.jsonl``), and ``NoAttestations`` is raised if none exists.
+
+    ``sha256`` (64 hex digits): verify by digest instead of reading the file,
+    as when you hold the hash an index published; ``artifact`` then only gives
+    the file name. Raises a :class:`slsa_verify.errors.VerificationError`
+    subclass on any failure.
     """
     text = _core.verify_wheel(
         os.fspath(artifact),
         None if attestation is None else _source(attestation),
         policy=policy._to_json(),
         trusted_root=_root(trusted_root),
+        sha256=sha256,
     )
     return Verification._from_json(text)
+
+
+def verify_many(
+    items: Iterable[Item],
+    *,
+    jobs: int | None = None,
+    trusted_root: TrustedRoot | StrPath | None = None,
+) -> list[Verification | errors.Error]:
+    """Verify many ``(artifact, attestation, policy)`` items in parallel.
+
+    The work runs on ``jobs`` threads in Rust (default: every core) with the
+    GIL released. Returns one :class:`Verification` or one exception object
+    per item, in order; a single item's failure never raises.
+    """
+    if jobs is not None and jobs < 1:
+        raise errors.UsageError("jobs must be at least 1")
+    raw = _core.verify_many(
+        [
+            (
+                os.fspath(artifact),
+                None,
+                None if attestation is None else _source(attestation),
+                policy._to_json(),
+            )
+            for artifact, attestation, policy in items
+        ],
+        jobs=jobs or 0,
+        trusted_root=_root(trusted_root),
+    )
+    return [Verification._from_json(r) if isinstance(r, str) else _error(r) for r in raw]
+
+
+def _error(exc: BaseException) -> errors.Error:
+    if isinstance(exc, errors.Error):
+        return exc
+    raise exc  # not one of ours: a bug, never a verification result

@@ -13,7 +13,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import Any, NoReturn, TextIO, TypeAlias
 
 from slsa_verify import _api, _core, errors
 
@@ -135,6 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--google-email", metavar="EMAIL", help="service-account e-mail")
     g.add_argument("--circleci-project", metavar="ID")
     g.add_argument("--circleci-pipeline", metavar="ID", help="pipeline definition id")
+    g.add_argument("--circleci-vcs-origin", metavar="URL", help="optional: the VCS origin")
+    g.add_argument("--circleci-vcs-ref", metavar="REF", help="optional: the VCS ref")
     g = v.add_argument_group("raw Sigstore identity")
     g.add_argument("--cert-identity", metavar="ID", help="certificate SAN, exact")
     g.add_argument("--cert-identity-regexp", metavar="RE", help="SAN regex matched in full")
@@ -145,6 +147,18 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--source-branch", metavar="BRANCH")
     g.add_argument("--source-versioned-tag", metavar="vX[.Y[.Z]]")
     g.add_argument("--builder-id", metavar="ID")
+    v.add_argument(
+        "--sha256",
+        metavar="HEX",
+        help="verify by this digest instead of reading ARTIFACT (which then only names "
+        "the file), e.g. the hash an index published; one ARTIFACT only",
+    )
+    v.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="verify ARTIFACTs on N threads (default: every core)",
+    )
     v.add_argument(
         "--print-provenance",
         action="store_true",
@@ -172,7 +186,14 @@ def policy_from_args(args: argparse.Namespace) -> _api.Policy:  # noqa: C901 (on
     if args.circleci_project or args.circleci_pipeline:
         if not (args.circleci_project and args.circleci_pipeline):
             raise errors.UsageError("--circleci-project and --circleci-pipeline go together")
-        families.append(_api.CircleCIPublisher(args.circleci_project, args.circleci_pipeline))
+        families.append(
+            _api.CircleCIPublisher(
+                args.circleci_project,
+                args.circleci_pipeline,
+                args.circleci_vcs_origin,
+                args.circleci_vcs_ref,
+            )
+        )
     identity = args.cert_identity or args.cert_identity_regexp
     if identity or args.cert_oidc_issuer:
         if not (identity and args.cert_oidc_issuer):
@@ -201,13 +222,24 @@ def policy_from_args(args: argparse.Namespace) -> _api.Policy:  # noqa: C901 (on
     return families[0]
 
 
-def _cmd_verify(args: argparse.Namespace) -> list[_api.Verification]:
+Result: TypeAlias = "_api.Verification | errors.Error"
+
+
+def _cmd_verify(args: argparse.Namespace) -> list[tuple[str, Result]]:
     policy = policy_from_args(args)
     attestation = args.attestation or args.provenance_path
     root = _trusted_root(args)
-    return [
-        _api.verify_wheel(a, attestation, policy=policy, trusted_root=root) for a in args.artifacts
-    ]
+    if args.sha256 is not None:
+        if len(args.artifacts) != 1:
+            raise errors.UsageError("--sha256 names the digest of exactly one ARTIFACT")
+        v = _api.verify_wheel(
+            args.artifacts[0], attestation, policy=policy, trusted_root=root, sha256=args.sha256
+        )
+        return [(args.artifacts[0], v)]
+    results = _api.verify_many(
+        [(a, attestation, policy) for a in args.artifacts], jobs=args.jobs, trusted_root=root
+    )
+    return list(zip(args.artifacts, results, strict=True))
 
 
 def _trusted_root(args: argparse.Namespace) -> _api.TrustedRoot | None:
@@ -218,7 +250,7 @@ def _trusted_root(args: argparse.Namespace) -> _api.TrustedRoot | None:
     return None
 
 
-def _cmd_verify_bundle(args: argparse.Namespace) -> list[_api.Verification]:
+def _cmd_verify_bundle(args: argparse.Namespace) -> list[tuple[str, Result]]:
     identity = args.certificate_identity or args.certificate_identity_regexp
     if args.key:
         if identity or args.certificate_oidc_issuer:
@@ -227,9 +259,8 @@ def _cmd_verify_bundle(args: argparse.Namespace) -> list[_api.Verification]:
             key = f.read(_KEY_LIMIT + 1)
         if len(key) > _KEY_LIMIT:
             raise errors.UsageError(f"{args.key}: a PEM public key is under 64 KiB")
-        return [
-            _api.verify_bundle(args.target, args.bundle, key=key, trusted_root=_trusted_root(args))
-        ]
+        v = _api.verify_bundle(args.target, args.bundle, key=key, trusted_root=_trusted_root(args))
+        return [(args.target, v)]
     if args.certificate_identity and args.certificate_identity_regexp:
         raise errors.UsageError(
             "give one of --certificate-identity and --certificate-identity-regexp"
@@ -244,11 +275,10 @@ def _cmd_verify_bundle(args: argparse.Namespace) -> list[_api.Verification]:
         args.certificate_oidc_issuer,
         regex=args.certificate_identity_regexp is not None,
     )
-    return [
-        _api.verify_bundle(
-            args.target, args.bundle, policy=policy, trusted_root=_trusted_root(args)
-        )
-    ]
+    v = _api.verify_bundle(
+        args.target, args.bundle, policy=policy, trusted_root=_trusted_root(args)
+    )
+    return [(args.target, v)]
 
 
 def _short(v: _api.Verification) -> str:
@@ -280,29 +310,73 @@ _HINTS: dict[str, str] = {
 }
 
 
-def _report_error(err: errors.Error, *, as_json: bool, out: TextIO, errout: TextIO) -> int:
+def _error_doc(err: errors.Error) -> dict[str, Any]:
+    return {
+        "kind": type(err).__name__,
+        "code": err.code,
+        "step": err.step,
+        "detail": err.detail,
+        "attestation_index": err.attestation_index,
+    }
+
+
+def _print_error(err: errors.Error, errout: TextIO, label: str | None = None) -> None:
     kind = type(err).__name__
+    where = f"{label}: " if label else ""
+    errout.write(f"FAILED  {where}{kind}: {err.detail}\n")
+    if err.step:
+        errout.write(f"        spec section {err.step}\n")
+    hint = _HINTS.get(kind)
+    if hint:
+        errout.write(f"hint:   {hint}\n")
+
+
+def _report_error(err: errors.Error, *, as_json: bool, out: TextIO, errout: TextIO) -> int:
     if as_json:
-        doc = {
-            "schema_version": SCHEMA_VERSION,
-            "ok": False,
-            "error": {
-                "kind": kind,
-                "code": err.code,
-                "step": err.step,
-                "detail": err.detail,
-                "attestation_index": err.attestation_index,
-            },
-        }
+        doc = {"schema_version": SCHEMA_VERSION, "ok": False, "error": _error_doc(err)}
         out.write(json.dumps(doc, indent=2) + "\n")
     else:
-        errout.write(f"FAILED  {kind}: {err.detail}\n")
-        if err.step:
-            errout.write(f"        spec section {err.step}\n")
-        hint = _HINTS.get(kind)
-        if hint:
-            errout.write(f"hint:   {hint}\n")
+        _print_error(err, errout)
     return err.exit_code
+
+
+def _write_ok(v: _api.Verification, args: argparse.Namespace, out: TextIO) -> None:
+    out.write(_short(v) + "\n")
+    if v.publisher is not None:
+        out.write(f"    index-asserted publisher: {json.dumps(v.publisher)}\n")
+    out.writelines(f"    warning: {w}\n" for w in v.warnings)
+    if getattr(args, "print_provenance", False) and v.predicate is not None:
+        out.write(json.dumps(v.predicate, indent=2) + "\n")
+
+
+def _report(
+    results: list[tuple[str, Result]], *, args: argparse.Namespace, out: TextIO, errout: TextIO
+) -> int:
+    failed = [r for _, r in results if isinstance(r, errors.Error)]
+    if args.json:
+        docs: list[dict[str, Any]] = []
+        for label, r in results:
+            if isinstance(r, errors.Error):
+                docs.append({"ok": False, "artifact": label, "error": _error_doc(r)})
+            else:
+                docs.append({"ok": True, **r.to_dict()})
+        doc: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "ok": not failed, "results": docs}
+        if failed:
+            doc["error"] = _error_doc(failed[0])
+        out.write(json.dumps(doc, indent=2) + "\n")
+    else:
+        many = len(results) > 1
+        for label, r in results:
+            if isinstance(r, errors.Error):
+                _print_error(r, errout, label if many else None)
+                continue
+            _write_ok(r, args, out)
+        if many:
+            errout.write(f"{len(results) - len(failed)} of {len(results)} verified\n")
+    codes = {e.exit_code for e in failed}
+    if not codes:
+        return EXIT_OK
+    return codes.pop() if len(codes) == 1 else EXIT_FAILED
 
 
 def main(
@@ -328,23 +402,7 @@ def main(
     except KeyboardInterrupt:
         errout.write("interrupted\n")
         return 130
-    if as_json:
-        doc: dict[str, Any] = {
-            "schema_version": SCHEMA_VERSION,
-            "ok": True,
-            "results": [v.to_dict() for v in results],
-        }
-        out.write(json.dumps(doc, indent=2) + "\n")
-    else:
-        for v in results:
-            out.write(_short(v) + "\n")
-            if v.publisher is not None:
-                out.write(f"    index-asserted publisher: {json.dumps(v.publisher)}\n")
-            for w in v.warnings:
-                out.write(f"    warning: {w}\n")
-            if getattr(args, "print_provenance", False) and v.predicate is not None:
-                out.write(json.dumps(v.predicate, indent=2) + "\n")
-    return EXIT_OK
+    return _report(results, args=args, out=out, errout=errout)
 
 
 _COMMANDS = {

@@ -9,6 +9,7 @@ __all__ = [
     "crypto_backend",
     "error_kinds",
     "verify_bundle",
+    "verify_many",
     "verify_wheel",
 ]
 
@@ -44,4 +45,11 @@ def verify_wheel(
     *,
     policy: str,
     trusted_root: TrustedRoot | None = None,
+    sha256: str | None = None,
 ) -> str: ...
+def verify_many(
+    items: list[tuple[str, str | None, bytes | str | None, str]],
+    *,
+    jobs: int = 0,
+    trusted_root: TrustedRoot | None = None,
+) -> list[str | BaseException]: ...

@@ -162,26 +162,96 @@ fn verify_bundle(
     }
 }
 
+fn known_digest(sha256: Option<&str>) -> crate::Result<Option<[u8; 32]>> {
+    sha256
+        .map(|d| {
+            crate::io::parse_digest_arg(&format!("sha256:{}", d.trim_start_matches("sha256:")))
+        })
+        .transpose()
+}
+
 /// Verify a wheel, sdist or any file against its attestation (or sidecar).
 #[pyfunction]
-#[pyo3(signature = (artifact, attestation=None, *, policy, trusted_root=None))]
+#[pyo3(signature = (artifact, attestation=None, *, policy, trusted_root=None, sha256=None))]
 fn verify_wheel(
     py: Python<'_>,
     artifact: PathBuf,
     attestation: Option<Source>,
     policy: String,
     trusted_root: Option<PyRef<'_, PyTrustedRoot>>,
+    sha256: Option<String>,
 ) -> PyResult<String> {
     let root = root_or_default(py, trusted_root.as_deref())?;
     let result = py.detach(|| {
         let policy = Policy::from_json(&policy)?;
+        let digest = known_digest(sha256.as_deref())?;
         let data = attestation.as_ref().map(Source::load).transpose()?;
-        crate::wheel::verify_wheel(&artifact, data.as_deref(), &policy, &root)
+        crate::wheel::verify_wheel(&artifact, digest.as_ref(), data.as_deref(), &policy, &root)
     });
     match result {
         Ok(v) => to_json(&v),
         Err(e) => Err(raise(py, &e)),
     }
+}
+
+/// Verify many `(artifact, sha256, attestation, policy)` items in parallel;
+/// one JSON text or one exception object per item, in order.
+#[pyfunction]
+#[pyo3(signature = (items, *, jobs=0, trusted_root=None))]
+fn verify_many(
+    py: Python<'_>,
+    items: Vec<(PathBuf, Option<String>, Option<Source>, String)>,
+    jobs: usize,
+    trusted_root: Option<PyRef<'_, PyTrustedRoot>>,
+) -> PyResult<Vec<Py<PyAny>>> {
+    let root = root_or_default(py, trusted_root.as_deref())?;
+    let results = py.detach(|| {
+        let mut parsed = Vec::with_capacity(items.len());
+        let mut early: Vec<Option<Error>> = Vec::with_capacity(items.len());
+        for (path, sha256, attestation, policy) in items {
+            let item = Policy::from_json(&policy).and_then(|policy| {
+                Ok(crate::wheel::Item {
+                    digest: known_digest(sha256.as_deref())?,
+                    path,
+                    attestation: attestation.map(|a| match a {
+                        Source::Bytes(b) => crate::wheel::Attestation::Bytes(b.to_vec()),
+                        Source::Path(p) => crate::wheel::Attestation::Path(p),
+                    }),
+                    policy,
+                })
+            });
+            match item {
+                Ok(item) => {
+                    parsed.push(item);
+                    early.push(None);
+                }
+                Err(e) => early.push(Some(e)),
+            }
+        }
+        let mut verified = crate::wheel::verify_many(&parsed, jobs, &root).into_iter();
+        early
+            .into_iter()
+            .map(|e| match e {
+                Some(e) => Err(e),
+                None => verified.next().unwrap_or_else(|| {
+                    Err(Error::new(
+                        crate::ErrorKind::UsageError,
+                        "0.6",
+                        "missing result",
+                    ))
+                }),
+            })
+            .collect::<Vec<_>>()
+    });
+    results
+        .into_iter()
+        .map(|r| match r {
+            Ok(v) => Ok(pyo3::types::PyString::new(py, &to_json(&v)?)
+                .into_any()
+                .unbind()),
+            Err(e) => Ok(raise(py, &e).into_value(py).into_any()),
+        })
+        .collect()
 }
 
 /// The crypto backend compiled into this build.
@@ -205,6 +275,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyTrustedRoot>()?;
     m.add_function(wrap_pyfunction!(verify_bundle, m)?)?;
     m.add_function(wrap_pyfunction!(verify_wheel, m)?)?;
+    m.add_function(wrap_pyfunction!(verify_many, m)?)?;
     m.add_function(wrap_pyfunction!(crypto_backend, m)?)?;
     m.add_function(wrap_pyfunction!(error_kinds, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

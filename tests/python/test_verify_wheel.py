@@ -5,12 +5,21 @@ its real PyPI provenance; sidecar discovery; legacy SLSA envelopes."""
 from __future__ import annotations
 
 import io
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 from conftest import ASSETS
-from slsa_verify import GitHubPublisher, SlsaSource, errors, verify_wheel
+from slsa_verify import (
+    GitHubPublisher,
+    Identity,
+    Policy,
+    SlsaSource,
+    TrustedRoot,
+    errors,
+    verify_wheel,
+)
 from slsa_verify._cli import main
 
 EXAMPLES = ASSETS.parent.parent / "examples"
@@ -70,36 +79,82 @@ def test_non_distribution_name_is_artifact_name_invalid(tmp_path: Path) -> None:
         verify_wheel(other, PROVENANCE, policy=POLICY)
 
 
-@pytest.mark.parametrize("suffix", [".provenance", ".publish.attestation", ".sigstore.json"])
-def test_sidecar_discovery(tmp_path: Path, suffix: str) -> None:
-    shutil.copy(WHEEL, tmp_path / WHEEL.name)
-    sidecar = PROVENANCE
-    if suffix != ".provenance":
-        # A single attestation, or the same attestation as a Sigstore bundle.
-        sidecar = (
-            ASSETS
-            / "pep740"
-            / "pypi-attestations"
-            / (
-                "rfc8785-0.1.2-py3-none-any.whl.publish.attestation"
-                if suffix == ".publish.attestation"
-                else "rfc8785-0.1.2-py3-none-any.whl.sigstore"
-            )
-        )
-        wheel = ASSETS / "pep740" / "pypi-attestations" / "rfc8785-0.1.2-py3-none-any.whl"
-        shutil.copy(wheel, tmp_path / wheel.name)
-        shutil.copy(sidecar, tmp_path / (wheel.name + suffix))
-        from slsa_verify import Identity, TrustedRoot
+RFC8785 = ASSETS / "pep740" / "pypi-attestations" / "rfc8785-0.1.2-py3-none-any.whl"
+RFC8785_SIGNER = Identity("william@yossarian.net", "https://github.com/login/oauth")
+GENERIC = ASSETS / "slsa" / "gha_generic" / "v2.1.0"
 
-        v = verify_wheel(
-            tmp_path / wheel.name,
-            policy=Identity("william@yossarian.net", "https://github.com/login/oauth"),
-            trusted_root=TrustedRoot.staging(),
-        )
-        assert v.artifact_name == wheel.name
-        return
-    shutil.copy(sidecar, tmp_path / (WHEEL.name + suffix))
-    assert verify_wheel(tmp_path / WHEEL.name, policy=POLICY).sha256.startswith("b0236c67")
+
+@pytest.mark.parametrize(
+    ("artifact", "attestation", "sidecar", "policy", "root", "fmt"),
+    [
+        (WHEEL, PROVENANCE, f"{WHEEL.name}.provenance", POLICY, None, "pep740-provenance"),
+        (
+            RFC8785,
+            RFC8785.with_name(RFC8785.name + ".publish.attestation"),
+            f"{RFC8785.name}.publish.attestation",
+            RFC8785_SIGNER,
+            "staging",
+            "pep740-attestation",
+        ),
+        (
+            RFC8785,
+            RFC8785.with_name(RFC8785.name + ".sigstore"),
+            f"{RFC8785.name}.sigstore.json",
+            RFC8785_SIGNER,
+            "staging",
+            "sigstore-bundle",
+        ),
+        (
+            RFC8785,
+            RFC8785.with_name(RFC8785.name + ".sigstore"),
+            f"{RFC8785.name}.sigstore",
+            RFC8785_SIGNER,
+            "staging",
+            "sigstore-bundle",
+        ),
+        (
+            GENERIC / "binary-linux-amd64-workflow_dispatch",
+            GENERIC / "binary-linux-amd64-workflow_dispatch.intoto.jsonl",
+            "multiple.intoto.jsonl",
+            SlsaSource("github.com/slsa-framework/example-package", source_branch="main"),
+            None,
+            "sigstore-bundle",  # one line: detected as a whole-file bundle (spec 1.8.1)
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) and "." in v else None,
+)
+def test_sidecar_discovery(  # noqa: PLR0917 (one parameter per column)
+    tmp_path: Path,
+    artifact: Path,
+    attestation: Path,
+    sidecar: str,
+    policy: Policy,
+    root: str | None,
+    fmt: str,
+) -> None:
+    shutil.copy(artifact, tmp_path / artifact.name)
+    shutil.copy(attestation, tmp_path / sidecar)
+    trusted_root = TrustedRoot.staging() if root else None
+    v = verify_wheel(tmp_path / artifact.name, policy=policy, trusted_root=trusted_root)
+    assert (v.artifact_name, v.format) == (artifact.name, fmt)
+    # The same through the CLI, which finds the sidecar the same way.
+    out = io.StringIO()
+    argv = ["verify", str(tmp_path / artifact.name), "--json"]
+    argv += ["--staging"] if root else []
+    argv += (
+        ["--source-uri", "github.com/slsa-framework/example-package"]
+        if isinstance(policy, SlsaSource)
+        else [
+            "--cert-identity",
+            RFC8785_SIGNER.identity,
+            "--cert-oidc-issuer",
+            RFC8785_SIGNER.issuer,
+        ]
+        if isinstance(policy, Identity)
+        else ["--repository", "woodruffw/abi3info", "--workflow", "release.yml"]
+    )
+    assert main(argv, out=out, errout=io.StringIO()) == 0
+    assert json.loads(out.getvalue())["results"][0]["format"] == fmt
 
 
 def test_no_sidecar_is_no_attestations_exit_3(tmp_path: Path) -> None:
@@ -150,8 +205,6 @@ def test_cli_verify_human_and_json(monkeypatch: pytest.MonkeyPatch) -> None:
     assert out.getvalue().startswith(f"OK  {WHEEL.name}  sha256:b0236c670778")
     out = io.StringIO()
     assert main([*argv, "--json"], out=out) == 0
-    import json
-
     doc = json.loads(out.getvalue())
     assert doc["schema_version"] == 1
     assert doc["results"][0]["source_ref"] == "refs/tags/v2024.10.08"
