@@ -14,6 +14,8 @@ pub mod error;
 pub mod io;
 pub mod json;
 pub mod limits;
+#[cfg(feature = "online")]
+pub mod online;
 pub mod policy;
 pub mod slsa;
 pub mod statement;
@@ -33,4 +35,15 @@ pub use verify::{verify_bundle, ArtifactInput, BundleSigner, Verification};
 #[must_use]
 pub fn crypto_backend() -> &'static str {
     adapter::backend_name()
+}
+
+/// Median time of the signature checks one keyless verification needs
+/// (1× ECDSA P-384 + 4× P-256) with the compiled-in backend, over
+/// `iterations` sets: the floor `nox -s bench` compares against.
+///
+/// # Errors
+/// `UsageError` for zero iterations; `SignatureInvalid` if the backend
+/// rejects a freshly made signature.
+pub fn signature_floor(iterations: u32) -> Result<std::time::Duration> {
+    adapter::floor::signature_floor(iterations)
 }

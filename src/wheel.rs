@@ -478,6 +478,63 @@ fn pep740_policy(
     Ok(warnings)
 }
 
+/// The publisher a PyPI provenance object names (its first bundle's), as a
+/// policy: what `pip-verify install` checks a file against when the caller
+/// gave no policy for it (product.md). Every bundle must then name the same
+/// publisher (§7.7.2), and the certificate must match it (§7.4).
+///
+/// # Errors
+/// `AttestationObjectInvalid` when the document is not a provenance object
+/// or names no publisher; `PublisherKindUnsupported` for an unknown kind.
+pub fn index_asserted_policy(data: &[u8]) -> Result<Policy> {
+    let bad = |d: &str| Error::new(ErrorKind::AttestationObjectInvalid, "1.7", d.to_owned());
+    let v = json::parse(trim(data), limits::PROVENANCE, "provenance")?;
+    let p = v
+        .pointer("/attestation_bundles/0/publisher")
+        .and_then(Value::as_object)
+        .ok_or_else(|| bad("the provenance names no publisher"))?;
+    let s = |k: &str| -> Result<String> {
+        p.get(k)
+            .and_then(Value::as_str)
+            .filter(|x| !x.is_empty())
+            .map(str::to_owned)
+            .ok_or_else(|| bad(&format!("the index publisher has no {k}")))
+    };
+    let o = |k: &str| {
+        p.get(k)
+            .and_then(Value::as_str)
+            .filter(|x| !x.is_empty())
+            .map(str::to_owned)
+    };
+    let kind = p.get("kind").and_then(Value::as_str).unwrap_or("");
+    Ok(Policy::Publisher(match kind {
+        "GitHub" => Publisher::GitHub {
+            repository: s("repository")?,
+            workflow: s("workflow")?,
+            environment: o("environment"),
+        },
+        "GitLab" => Publisher::GitLab {
+            repository: s("repository")?,
+            workflow_filepath: s("workflow_filepath")?,
+            environment: o("environment"),
+        },
+        "Google" => Publisher::Google { email: s("email")? },
+        "CircleCI" => Publisher::CircleCi {
+            project_id: s("project_id")?,
+            pipeline_definition_id: s("pipeline_definition_id")?,
+            vcs_origin: o("vcs_origin"),
+            vcs_ref: o("vcs_ref"),
+        },
+        other => {
+            return Err(Error::new(
+                ErrorKind::PublisherKindUnsupported,
+                "7.4.5",
+                format!("unknown publisher kind {other:?}"),
+            ))
+        }
+    }))
+}
+
 /// §7.7.2: the index's publisher object must name the expected publisher.
 fn check_index_publisher(expected: &Publisher, p: &Value) -> Result<()> {
     let kind = p.get("kind").and_then(Value::as_str).unwrap_or("");

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO, TypeAlias
 
-from slsa_verify import _api, _core, errors
+from slsa_verify import _api, _core, _install, errors
 
 SCHEMA_VERSION = 1
 _KEY_LIMIT = 64 * 1024
@@ -55,6 +55,32 @@ def _add_root_flags(p: argparse.ArgumentParser) -> None:
         help="use the embedded Sigstore public-good STAGING root (for testing)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def _add_policy_flags(v: argparse.ArgumentParser) -> None:
+    g = v.add_argument_group("GitHub Trusted Publisher (PEP 740)")
+    g.add_argument("--repository", metavar="OWNER/REPO")
+    g.add_argument("--workflow", metavar="FILE", help="workflow file name, e.g. release.yml")
+    g.add_argument("--environment", metavar="ENV", help="deployment environment (GitHub, GitLab)")
+    g = v.add_argument_group("GitLab Trusted Publisher (PEP 740)")
+    g.add_argument("--gitlab-project", metavar="NS/PROJECT")
+    g.add_argument("--workflow-filepath", metavar="PATH", help="e.g. .gitlab-ci.yml")
+    g = v.add_argument_group("Google Cloud Build / CircleCI publishers (PEP 740)")
+    g.add_argument("--google-email", metavar="EMAIL", help="service-account e-mail")
+    g.add_argument("--circleci-project", metavar="ID")
+    g.add_argument("--circleci-pipeline", metavar="ID", help="pipeline definition id")
+    g.add_argument("--circleci-vcs-origin", metavar="URL", help="optional: the VCS origin")
+    g.add_argument("--circleci-vcs-ref", metavar="REF", help="optional: the VCS ref")
+    g = v.add_argument_group("raw Sigstore identity")
+    g.add_argument("--cert-identity", metavar="ID", help="certificate SAN, exact")
+    g.add_argument("--cert-identity-regexp", metavar="RE", help="SAN regex matched in full")
+    g.add_argument("--cert-oidc-issuer", metavar="URL")
+    g = v.add_argument_group("SLSA provenance (slsa-verifier compatible)")
+    g.add_argument("--source-uri", metavar="github.com/OWNER/REPO")
+    g.add_argument("--source-tag", metavar="TAG")
+    g.add_argument("--source-branch", metavar="BRANCH")
+    g.add_argument("--source-versioned-tag", metavar="vX[.Y[.Z]]")
+    g.add_argument("--builder-id", metavar="ID")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -124,29 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     att.add_argument(
         "--provenance-path", metavar="FILE", help="slsa-verifier's name for --attestation"
     )
-    g = v.add_argument_group("GitHub Trusted Publisher (PEP 740)")
-    g.add_argument("--repository", metavar="OWNER/REPO")
-    g.add_argument("--workflow", metavar="FILE", help="workflow file name, e.g. release.yml")
-    g.add_argument("--environment", metavar="ENV", help="deployment environment (GitHub, GitLab)")
-    g = v.add_argument_group("GitLab Trusted Publisher (PEP 740)")
-    g.add_argument("--gitlab-project", metavar="NS/PROJECT")
-    g.add_argument("--workflow-filepath", metavar="PATH", help="e.g. .gitlab-ci.yml")
-    g = v.add_argument_group("Google Cloud Build / CircleCI publishers (PEP 740)")
-    g.add_argument("--google-email", metavar="EMAIL", help="service-account e-mail")
-    g.add_argument("--circleci-project", metavar="ID")
-    g.add_argument("--circleci-pipeline", metavar="ID", help="pipeline definition id")
-    g.add_argument("--circleci-vcs-origin", metavar="URL", help="optional: the VCS origin")
-    g.add_argument("--circleci-vcs-ref", metavar="REF", help="optional: the VCS ref")
-    g = v.add_argument_group("raw Sigstore identity")
-    g.add_argument("--cert-identity", metavar="ID", help="certificate SAN, exact")
-    g.add_argument("--cert-identity-regexp", metavar="RE", help="SAN regex matched in full")
-    g.add_argument("--cert-oidc-issuer", metavar="URL")
-    g = v.add_argument_group("SLSA provenance (slsa-verifier compatible)")
-    g.add_argument("--source-uri", metavar="github.com/OWNER/REPO")
-    g.add_argument("--source-tag", metavar="TAG")
-    g.add_argument("--source-branch", metavar="BRANCH")
-    g.add_argument("--source-versioned-tag", metavar="vX[.Y[.Z]]")
-    g.add_argument("--builder-id", metavar="ID")
+    _add_policy_flags(v)
     v.add_argument(
         "--sha256",
         metavar="HEX",
@@ -165,11 +169,100 @@ def build_parser() -> argparse.ArgumentParser:
         help="also print the verified statement predicate",
     )
     _add_root_flags(v)
+    _add_install_parsers(sub)
     return parser
 
 
-def policy_from_args(args: argparse.Namespace) -> _api.Policy:  # noqa: C901 (one branch per family)
+_INSTALL_EPILOG = """\
+POLICY flags apply to every requirement you name; dependencies are checked
+against the publisher their index asserts, and the table says which was used.
+The index must serve PEP 740 provenance, as PyPI does.
+
+examples:
+  pip-verify install sampleproject==4.0.0 --repository pypa/sampleproject \\
+      --workflow release.yml
+  pip-verify download abi3info==2024.10.8 -d wheelhouse/ && \\
+      pip-verify verify wheelhouse/*.whl --repository woodruffw/abi3info --workflow release.yml
+  python -m slsa_verify download-and-install -r requirements.txt -- --user
+
+"""
+
+
+def _add_install_parsers(sub: Any) -> None:
+    for name, aliases, text in (
+        ("install", ["download-and-install"], "resolve with pip, verify every file, then install"),
+        ("download", [], "resolve with pip, verify every file, keep them (with -d)"),
+    ):
+        p = sub.add_parser(
+            name,
+            aliases=aliases,
+            help=text,
+            description=(
+                f"{text[0].upper()}{text[1:]}. pip resolves (your index settings, pip.conf and "
+                "PIP_* variables apply); each chosen file and its PEP 740 provenance are "
+                "fetched from the same index, the file's sha256 must equal the index's, and it "
+                "must verify under the policy. Nothing is installed unless every file verified."
+            ),
+            epilog=_INSTALL_EPILOG + _EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        p.add_argument("requirements", nargs="*", metavar="REQ", help="requirements, as for pip")
+        p.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE")
+        if name == "download":
+            p.add_argument(
+                "-d",
+                "--dest",
+                metavar="DIR",
+                help="write the verified files and <file>.provenance here",
+            )
+        p.add_argument("--index-url", metavar="URL", help="as pip's --index-url")
+        p.add_argument(
+            "--extra-index-url", action="append", default=[], metavar="URL", help="as pip's"
+        )
+        p.add_argument(
+            "--allow-unattested",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help="let NAME (or :all:) install without provenance; repeatable",
+        )
+        p.add_argument(
+            "--python",
+            metavar="PYTHON",
+            default=sys.executable,
+            help="the interpreter whose environment pip resolves for and installs into "
+            "(default: this one)",
+        )
+        p.add_argument(
+            "--timeout",
+            type=float,
+            default=15.0,
+            metavar="SEC",
+            help="connect and per-read timeout (default 15)",
+        )
+        p.add_argument(
+            "--retries", type=int, default=3, metavar="N", help="retries per GET (default 3)"
+        )
+        p.add_argument("--cert", metavar="PEM", help="CA bundle to trust, as pip's --cert")
+        p.add_argument("--proxy", metavar="URL", help="as pip's --proxy")
+        _add_policy_flags(p)
+        _add_root_flags(p)
+
+
+def policy_from_args(args: argparse.Namespace) -> _api.Policy:
     """The one policy family the flags name (usage error otherwise)."""
+    policy = _optional_policy(args)
+    if policy is None:
+        raise errors.UsageError(
+            "give exactly one policy: --repository/--workflow, --gitlab-project/"
+            "--workflow-filepath, --google-email, --circleci-project/--circleci-pipeline, "
+            "--cert-identity/--cert-oidc-issuer or --source-uri (there is no 'any signer' default)"
+        )
+    return policy
+
+
+def _optional_policy(args: argparse.Namespace) -> _api.Policy | None:  # noqa: C901 (one branch per family)
+    """The policy family the flags name, None for none, usage error for several."""
     families: list[_api.Policy] = []
     if args.repository or args.workflow:
         if not (args.repository and args.workflow):
@@ -213,13 +306,9 @@ def policy_from_args(args: argparse.Namespace) -> _api.Policy:  # noqa: C901 (on
                 builder_id=args.builder_id,
             )
         )
-    if len(families) != 1:
-        raise errors.UsageError(
-            "give exactly one policy: --repository/--workflow, --gitlab-project/"
-            "--workflow-filepath, --google-email, --circleci-project/--circleci-pipeline, "
-            "--cert-identity/--cert-oidc-issuer or --source-uri (there is no 'any signer' default)"
-        )
-    return families[0]
+    if len(families) > 1:
+        raise errors.UsageError("give one policy family, not several")
+    return families[0] if families else None
 
 
 Result: TypeAlias = "_api.Verification | errors.Error"
@@ -386,6 +475,10 @@ def main(
     out = out or sys.stdout
     errout = errout or sys.stderr
     argv = list(sys.argv[1:] if argv is None else argv)
+    pip_args: list[str] = []
+    if "--" in argv:
+        at = argv.index("--")
+        argv, pip_args = argv[:at], argv[at + 1 :]
     as_json = "--json" in argv
     parser = build_parser()
     try:
@@ -393,6 +486,12 @@ def main(
         if args.command is None:
             parser.print_help(out)
             return EXIT_USAGE
+        if args.command in ("install", "download-and-install", "download"):
+            opts = _install_options(args, pip_args)
+            install = args.command != "download"
+            return _install.run(opts, install=install, as_json=as_json, out=out, errout=errout)
+        if pip_args:
+            raise errors.UsageError("`-- PIP-ARGS` only goes with install")
         results = _COMMANDS[args.command](args)
     except errors.Error as err:
         return _report_error(err, as_json=as_json, out=out, errout=errout)
@@ -403,6 +502,29 @@ def main(
         errout.write("interrupted\n")
         return 130
     return _report(results, args=args, out=out, errout=errout)
+
+
+def _install_options(args: argparse.Namespace, pip_args: list[str]) -> _install.Options:
+    if not args.requirements and not args.requirement:
+        raise errors.UsageError("name at least one requirement (REQ or -r FILE)")
+    if args.retries < 0:
+        raise errors.UsageError("--retries must be 0 or more")
+    return _install.Options(
+        requirements=args.requirements,
+        requirement_files=args.requirement,
+        index_url=args.index_url,
+        extra_index_urls=args.extra_index_url,
+        policy=_optional_policy(args),
+        allow_unattested=args.allow_unattested,
+        python=args.python,
+        timeout=args.timeout,
+        retries=args.retries,
+        cert=args.cert,
+        proxy=args.proxy,
+        trusted_root=_trusted_root(args),
+        pip_args=pip_args,
+        dest=getattr(args, "dest", None),
+    )
 
 
 _COMMANDS = {

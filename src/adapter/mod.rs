@@ -7,6 +7,7 @@
 //! spec (§2–§6: chain, SCT, Rekor proofs and promises, RFC 3161, signatures,
 //! log-body consistency) are all one call to `sigstore_verify::Verifier`.
 
+pub(crate) mod floor;
 pub(crate) mod provider;
 
 use sigstore_trust_root::TrustedRoot as SigstoreRoot;

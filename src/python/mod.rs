@@ -254,6 +254,103 @@ fn verify_many(
         .collect()
 }
 
+/// Verify-then-install's network half: one configured client and policy,
+/// used for every file of a resolution.
+#[cfg(feature = "online")]
+#[pyclass(name = "Fetcher", module = "slsa_verify._core", frozen)]
+struct PyFetcher {
+    http: crate::online::Http,
+    policy: crate::online::InstallPolicy,
+    root: crate::TrustedRoot,
+    dir: PathBuf,
+}
+
+#[cfg(feature = "online")]
+#[pymethods]
+impl PyFetcher {
+    #[new]
+    #[pyo3(signature = (*, directory, indexes, policy=None, allow_unattested=Vec::new(), timeout=15.0, retries=3, cert=None, proxy=None, trusted_root=None))]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "keyword-only constructor mirroring the CLI"
+    )]
+    fn new(
+        py: Python<'_>,
+        directory: PathBuf,
+        indexes: Vec<String>,
+        policy: Option<String>,
+        allow_unattested: Vec<String>,
+        timeout: f64,
+        retries: u32,
+        cert: Option<PathBuf>,
+        proxy: Option<String>,
+        trusted_root: Option<PyRef<'_, PyTrustedRoot>>,
+    ) -> PyResult<Self> {
+        let root = root_or_default(py, trusted_root.as_deref())?;
+        let built = (|| {
+            let explicit = policy.as_deref().map(Policy::from_json).transpose()?;
+            let cert_pem = cert
+                .as_deref()
+                .map(|p| {
+                    crate::io::read_limited(p, crate::limits::TRUST_ROOT, "certificate bundle")
+                })
+                .transpose()?;
+            if !(timeout.is_finite() && timeout > 0.0 && timeout <= 3600.0) {
+                return Err(Error::new(
+                    crate::ErrorKind::UsageError,
+                    "online",
+                    "timeout must be between 0 and 3600 seconds",
+                ));
+            }
+            let http = crate::online::Http::new(crate::online::HttpConfig {
+                timeout: std::time::Duration::from_secs_f64(timeout),
+                retries,
+                cert_pem,
+                proxy,
+                ..crate::online::HttpConfig::default()
+            })?;
+            Ok((http, explicit))
+        })();
+        let (http, explicit) = built.map_err(|e| raise(py, &e))?;
+        Ok(Self {
+            http,
+            policy: crate::online::InstallPolicy {
+                explicit,
+                allow_unattested,
+                indexes,
+            },
+            root,
+            dir: directory,
+        })
+    }
+
+    /// Fetch, download and verify one file; returns the outcome as JSON.
+    fn fetch(
+        &self,
+        py: Python<'_>,
+        project: String,
+        version: String,
+        url: String,
+        sha256: String,
+        requested: bool,
+    ) -> PyResult<String> {
+        let req = crate::online::FileRequest {
+            project,
+            version,
+            url,
+            sha256: sha256.to_ascii_lowercase(),
+            requested,
+        };
+        let result = py.detach(|| {
+            crate::online::fetch_and_verify(&self.http, &req, &self.policy, &self.root, &self.dir)
+        });
+        match result {
+            Ok(o) => serde_json::to_string(&o).map_err(|e| PyRuntimeError::new_err(e.to_string())),
+            Err(e) => Err(raise(py, &e)),
+        }
+    }
+}
+
 /// The crypto backend compiled into this build.
 #[pyfunction]
 fn crypto_backend() -> &'static str {
@@ -273,6 +370,8 @@ fn error_kinds() -> Vec<(&'static str, &'static str, &'static str)> {
 #[pymodule(gil_used = false)]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyTrustedRoot>()?;
+    #[cfg(feature = "online")]
+    m.add_class::<PyFetcher>()?;
     m.add_function(wrap_pyfunction!(verify_bundle, m)?)?;
     m.add_function(wrap_pyfunction!(verify_wheel, m)?)?;
     m.add_function(wrap_pyfunction!(verify_many, m)?)?;

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: Apache-2.0
+//! Bounded HTTP GETs (ureq, blocking): timeouts on connect and on every
+//! read, retries with backoff, a size limit on every body, TLS roots from
+//! the platform (which honours `SSL_CERT_FILE`/`SSL_CERT_DIR`) or from the
+//! caller's `--cert` bundle, proxies from the environment.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::time::Duration;
+
+use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
+use ureq::ResponseExt;
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// How to reach the network.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Connect timeout, and the longest wait for any single read.
+    pub timeout: Duration,
+    /// Extra attempts for a failed GET (connection error, timeout, 429, 5xx).
+    pub retries: u32,
+    /// A PEM bundle to trust instead of the platform's roots (pip's `--cert`).
+    pub cert_pem: Option<Vec<u8>>,
+    /// An explicit proxy URL (pip's `--proxy`); otherwise the environment's.
+    pub proxy: Option<String>,
+    /// First backoff; doubled for each retry.
+    pub backoff: Duration,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(15),
+            retries: 3,
+            cert_pem: None,
+            proxy: None,
+            backoff: Duration::from_millis(500),
+        }
+    }
+}
+
+/// A configured HTTP client.
+#[derive(Debug)]
+pub struct Http {
+    agent: ureq::Agent,
+    cfg: HttpConfig,
+}
+
+/// A fetched body with its content type and final URL (after redirects).
+#[derive(Debug)]
+pub struct Fetched {
+    /// The body, never more than the caller's limit.
+    pub body: Vec<u8>,
+    /// `Content-Type` without parameters, lower-case.
+    pub content_type: String,
+    /// The URL that answered.
+    pub url: String,
+}
+
+/// What a GET gave when it did not give a body.
+#[derive(Debug)]
+pub enum Miss {
+    /// 404 or 410: the resource does not exist.
+    NotFound,
+    /// Anything else; already a `NetworkError`.
+    Failed(Error),
+}
+
+pub(crate) fn net(detail: String) -> Error {
+    Error::new(ErrorKind::NetworkError, "online", detail)
+}
+
+impl Http {
+    /// Build the client.
+    ///
+    /// # Errors
+    /// `UsageError` for an unreadable certificate bundle or a bad proxy URL.
+    pub fn new(cfg: HttpConfig) -> Result<Self> {
+        let roots = match &cfg.cert_pem {
+            None => RootCerts::PlatformVerifier,
+            Some(pem) => {
+                let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(pem)
+                    .filter_map(|item| match item {
+                        Ok(PemItem::Certificate(c)) => Some(c),
+                        _ => None,
+                    })
+                    .collect();
+                if certs.is_empty() {
+                    return Err(Error::new(
+                        ErrorKind::UsageError,
+                        "online",
+                        "the --cert bundle holds no PEM certificate",
+                    ));
+                }
+                RootCerts::new_with_certs(&certs)
+            }
+        };
+        let proxy = match &cfg.proxy {
+            Some(p) => Some(ureq::Proxy::new(p).map_err(|e| {
+                Error::new(ErrorKind::UsageError, "online", format!("--proxy {p}: {e}"))
+            })?),
+            None => ureq::Proxy::try_from_env(),
+        };
+        let agent = ureq::Agent::config_builder()
+            .tls_config(TlsConfig::builder().root_certs(roots).build())
+            .proxy(proxy)
+            .http_status_as_error(false)
+            .https_only(false)
+            .max_redirects(10)
+            .user_agent(concat!("slsa-verify-rs/", env!("CARGO_PKG_VERSION")))
+            .timeout_connect(Some(cfg.timeout))
+            .timeout_recv_response(Some(cfg.timeout))
+            .timeout_per_read(Some(cfg.timeout))
+            .build()
+            .new_agent();
+        Ok(Self { agent, cfg })
+    }
+
+    /// GET with retries; returns the response once its status is known.
+    fn get(
+        &self,
+        url: &str,
+        accept: &str,
+    ) -> std::result::Result<ureq::http::Response<ureq::Body>, Miss> {
+        let mut delay = self.cfg.backoff;
+        let mut attempt = 0;
+        loop {
+            let result = self.agent.get(url).header("Accept", accept).call();
+            let retry = match &result {
+                Ok(r) => {
+                    let s = r.status().as_u16();
+                    if s == 404 || s == 410 {
+                        return Err(Miss::NotFound);
+                    }
+                    if (200..300).contains(&s) {
+                        return result.map_err(|e| Miss::Failed(net(e.to_string())));
+                    }
+                    s == 429 || s >= 500
+                }
+                Err(e) => !matches!(
+                    e,
+                    ureq::Error::BadUri(_) | ureq::Error::InvalidProxyUrl | ureq::Error::Tls(_)
+                ),
+            };
+            if !retry || attempt >= self.cfg.retries {
+                let why = match result {
+                    Ok(r) => format!("HTTP {}", r.status()),
+                    Err(e) => e.to_string(),
+                };
+                let tries = attempt + 1;
+                return Err(Miss::Failed(net(format!(
+                    "GET {url}: {why} (after {tries} attempt{})",
+                    if tries == 1 { "" } else { "s" }
+                ))));
+            }
+            attempt += 1;
+            std::thread::sleep(delay);
+            delay = delay.saturating_mul(2);
+        }
+    }
+
+    /// GET a document of at most `limit` bytes.
+    ///
+    /// # Errors
+    /// [`Miss::NotFound`] for 404/410; otherwise a `NetworkError` for a
+    /// status, a timeout, a body over `limit` or a truncated body.
+    pub fn fetch(
+        &self,
+        url: &str,
+        accept: &str,
+        limit: u64,
+        what: &str,
+    ) -> std::result::Result<Fetched, Miss> {
+        let mut delay = self.cfg.backoff;
+        let mut attempt = 0;
+        loop {
+            let resp = self.get(url, accept)?;
+            let final_url = resp.get_uri().to_string();
+            let content_type = resp
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            match resp
+                .into_body()
+                .into_with_config()
+                .limit(limit)
+                .read_to_vec()
+            {
+                Ok(body) => {
+                    return Ok(Fetched {
+                        body,
+                        content_type,
+                        url: final_url,
+                    })
+                }
+                Err(ureq::Error::BodyExceedsLimit(_)) => {
+                    return Err(Miss::Failed(net(format!(
+                        "{what} from {url} is larger than the {limit}-byte limit"
+                    ))))
+                }
+                Err(e) if attempt < self.cfg.retries => {
+                    let _ = e; // truncated or stalled body: try again
+                    attempt += 1;
+                    std::thread::sleep(delay);
+                    delay = delay.saturating_mul(2);
+                }
+                Err(e) => {
+                    return Err(Miss::Failed(net(format!(
+                        "{what} from {url} did not arrive whole: {e}"
+                    ))))
+                }
+            }
+        }
+    }
+
+    /// Stream `url` into `dest` (created new), hashing as it goes; returns
+    /// the SHA-256 and size. The body may not exceed `limit` bytes.
+    ///
+    /// # Errors
+    /// `NetworkError` (status, timeout, truncation, over `limit`);
+    /// `UsageError` if `dest` cannot be written.
+    pub fn download(&self, url: &str, dest: &Path, limit: u64) -> Result<([u8; 32], u64)> {
+        let mut delay = self.cfg.backoff;
+        let mut attempt = 0;
+        loop {
+            match self.download_once(url, dest, limit) {
+                Err(e) if e.kind() == ErrorKind::NetworkError && attempt < self.cfg.retries => {
+                    attempt += 1;
+                    std::thread::sleep(delay);
+                    delay = delay.saturating_mul(2);
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn download_once(&self, url: &str, dest: &Path, limit: u64) -> Result<([u8; 32], u64)> {
+        let resp = match self.get(url, "*/*") {
+            Ok(r) => r,
+            Err(Miss::NotFound) => return Err(net(format!("GET {url}: not found"))),
+            Err(Miss::Failed(e)) => return Err(e),
+        };
+        let expected_len = resp.body().content_length();
+        if expected_len.is_some_and(|n| n > limit) {
+            return Err(net(format!("{url} is larger than the {limit}-byte limit")));
+        }
+        let mut reader = resp.into_body().into_with_config().limit(limit).reader();
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(dest)
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::UsageError,
+                    "online",
+                    format!("cannot write {}: {e}", dest.display()),
+                )
+            })?;
+        let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+        let mut buf = vec![0u8; 1 << 20];
+        let mut total: u64 = 0;
+        loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(net(format!("{url}: the download broke off: {e}"))),
+            };
+            let chunk = buf.get(..n).unwrap_or_default();
+            ctx.update(chunk);
+            file.write_all(chunk).map_err(|e| {
+                Error::new(
+                    ErrorKind::UsageError,
+                    "online",
+                    format!("cannot write {}: {e}", dest.display()),
+                )
+            })?;
+            total = total.saturating_add(n as u64);
+        }
+        if expected_len.is_some_and(|n| n != total) {
+            return Err(net(format!(
+                "{url}: the body ended after {total} bytes of {}",
+                expected_len.unwrap_or_default()
+            )));
+        }
+        file.flush()
+            .and_then(|()| file.sync_all())
+            .map_err(|e| Error::new(ErrorKind::UsageError, "online", e.to_string()))?;
+        let mut out = [0u8; 32];
+        out.copy_from_slice(ctx.finish().as_ref());
+        Ok((out, total))
+    }
+}
