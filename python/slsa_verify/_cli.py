@@ -188,7 +188,7 @@ examples:
 """
 
 
-def _add_install_parsers(sub: Any) -> None:
+def _add_install_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
     for name, aliases, text in (
         ("install", ["download-and-install"], "resolve with pip, verify every file, then install"),
         ("download", [], "resolve with pip, verify every file, keep them (with -d)"),

@@ -4,6 +4,7 @@ import os
 from typing import final
 
 __all__ = [
+    "Fetcher",
     "TrustedRoot",
     "__version__",
     "crypto_backend",
@@ -53,3 +54,20 @@ def verify_many(
     jobs: int = 0,
     trusted_root: TrustedRoot | None = None,
 ) -> list[str | BaseException]: ...
+
+@final
+class Fetcher:
+    def __new__(
+        cls,
+        *,
+        directory: str | os.PathLike[str],
+        indexes: list[str],
+        policy: str | None = None,
+        allow_unattested: list[str] = ...,
+        timeout: float = 15.0,
+        retries: int = 3,
+        cert: str | os.PathLike[str] | None = None,
+        proxy: str | None = None,
+        trusted_root: TrustedRoot | None = None,
+    ) -> Fetcher: ...
+    def fetch(self, project: str, version: str, url: str, sha256: str, requested: bool) -> str: ...

@@ -87,7 +87,7 @@ class Options:
 
 
 def _pip(python: str) -> list[str]:
-    """pip for ``python``'s environment; another interpreter needs no pip of its own."""
+    """The pip command for ``python``'s environment (which needs no pip of its own)."""
     if python == sys.executable:
         return [python, "-m", "pip"]
     return [sys.executable, "-m", "pip", "--python", python]
@@ -112,7 +112,7 @@ def index_urls(opts: Options) -> list[str]:
     extras = list(opts.extra_index_urls)
     config: dict[str, str] = {}
     if primary is None:
-        proc = subprocess.run(
+        proc = subprocess.run(  # noqa: S603 (argv list, no shell)
             [*_pip(opts.python), "config", "list"],
             capture_output=True,
             text=True,
@@ -144,7 +144,7 @@ def resolve(opts: Options, workdir: Path) -> list[dict[str, Any]]:
         *(arg for f in opts.requirement_files for arg in ("-r", f)),
         *opts.requirements,
     ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603 (argv list)
     if proc.returncode != 0:
         tail = "\n".join(proc.stderr.strip().splitlines()[-6:])
         raise errors.NetworkError(f"pip could not resolve the requirements:\n{tail}")
@@ -188,8 +188,10 @@ def print_table(results: Sequence[FileResult], out: TextIO) -> None:
             result = f"FAILED {type(r.error).__name__}"
         rows.append((r.project, r.version, r.filename, who, where, result))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        out.write("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n")
+    out.writelines(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n"
+        for row in rows
+    )
 
 
 def _exit_code(results: Sequence[FileResult]) -> int:
@@ -274,7 +276,7 @@ def _install(opts: Options, results: Sequence[FileResult], workdir: Path) -> Non
         str(reqs),
         *opts.pip_args,
     ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603 (argv list)
     if proc.returncode != 0:
         tail = "\n".join(proc.stderr.strip().splitlines()[-8:])
         raise errors.InstallError(f"every file verified, but pip failed to install them:\n{tail}")
@@ -289,6 +291,45 @@ def _keep(results: Sequence[FileResult], dest: str) -> None:
         shutil.copyfile(r.outcome["path"], out / r.filename)
         if r.outcome["provenance_path"]:
             shutil.copyfile(r.outcome["provenance_path"], out / f"{r.filename}.provenance")
+
+
+def _print_outcome(  # noqa: PLR0913 (the run's whole state)
+    opts: Options,
+    results: Sequence[FileResult],
+    *,
+    code: int,
+    install: bool,
+    installed: bool,
+    install_error: errors.Error | None,
+    as_json: bool,
+    out: TextIO,
+    errout: TextIO,
+) -> None:
+    if as_json:
+        doc = {
+            "schema_version": 1,
+            "ok": code == 0,
+            "installed": installed,
+            "files": [r.to_dict() for r in results],
+        }
+        if install_error is not None:
+            doc["error"] = {"kind": "InstallError", "detail": install_error.detail}
+        out.write(json.dumps(doc, indent=2) + "\n")
+    else:
+        print_table(results, out)
+        for r in results:
+            if r.error is not None:
+                errout.write(f"FAILED  {r.filename}: {type(r.error).__name__}: {r.error.detail}\n")
+        if install_error is not None:
+            errout.write(f"FAILED  InstallError: {install_error.detail}\n")
+        elif code:
+            errout.write("nothing was installed\n" if install else "nothing was kept\n")
+        elif install:
+            out.write(f"installed {len(results)} verified file(s)\n")
+        elif opts.dest:
+            out.write(
+                f"wrote {len(results)} verified file(s) and their provenance to {opts.dest}\n"
+            )
 
 
 def run(opts: Options, *, install: bool, as_json: bool, out: TextIO, errout: TextIO) -> int:
@@ -309,33 +350,17 @@ def run(opts: Options, *, install: bool, as_json: bool, out: TextIO, errout: Tex
                     install_error, code = err, err.exit_code
             elif opts.dest:
                 _keep(results, opts.dest)
-        if as_json:
-            doc = {
-                "schema_version": 1,
-                "ok": code == 0,
-                "installed": installed,
-                "files": [r.to_dict() for r in results],
-            }
-            if install_error is not None:
-                doc["error"] = {"kind": "InstallError", "detail": install_error.detail}
-            out.write(json.dumps(doc, indent=2) + "\n")
-        else:
-            print_table(results, out)
-            for r in results:
-                if r.error is not None:
-                    errout.write(
-                        f"FAILED  {r.filename}: {type(r.error).__name__}: {r.error.detail}\n"
-                    )
-            if install_error is not None:
-                errout.write(f"FAILED  InstallError: {install_error.detail}\n")
-            elif code:
-                errout.write("nothing was installed\n" if install else "nothing was kept\n")
-            elif install:
-                out.write(f"installed {len(results)} verified file(s)\n")
-            elif opts.dest:
-                out.write(
-                    f"wrote {len(results)} verified file(s) and their provenance to {opts.dest}\n"
-                )
+        _print_outcome(
+            opts,
+            results,
+            code=code,
+            install=install,
+            installed=installed,
+            install_error=install_error,
+            as_json=as_json,
+            out=out,
+            errout=errout,
+        )
         return code
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -41,6 +41,11 @@ class Dist:
     # "file-truncate", "file-stall" for the file body.
     fault: str | None = None
     listed_sha256: str | None = None  # what the index lists; default: the real hash
+    # Faults that only hit requests after pip's own resolution download, so
+    # they reach our downloader: "truncate" or other bytes.
+    later_fault: str | None = None
+    later_data: bytes | None = None
+    file_gets: int = 0
 
     @property
     def sha256(self) -> str:
@@ -118,7 +123,7 @@ def _handler(index: Index) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(body)
 
         def _body(self, body: bytes, fault: str | None, ctype: str) -> None:
-            if fault in ("500",):
+            if fault == "500":
                 self._send(500, b"internal error", "text/plain")
             elif fault == "truncate":
                 self.send_response(200)
@@ -168,8 +173,17 @@ def _handler(index: Index) -> type[BaseHTTPRequestHandler]:
                     d = self._dist(filename)
                     if d is None:
                         return
-                    fault = d.fault.removeprefix("file-") if d.fault and d.fault.startswith("file-") else None
-                    self._body(d.data, fault, "application/octet-stream")
+                    d.file_gets += 1
+                    fault = (
+                        d.fault.removeprefix("file-")
+                        if d.fault and d.fault.startswith("file-")
+                        else None
+                    )
+                    data = d.data
+                    if d.file_gets > 1:
+                        fault = d.later_fault or fault
+                        data = d.later_data or data
+                    self._body(data, fault, "application/octet-stream")
                 case ["provenance", filename]:
                     d = self._dist(filename)
                     if d is None or d.provenance is None:
