@@ -259,6 +259,11 @@ fn verify_many(
 #[cfg(feature = "online")]
 #[pyclass(name = "Fetcher", module = "slsa_verify._core", frozen)]
 struct PyFetcher {
+    inner: std::sync::Arc<FetcherState>,
+}
+
+#[cfg(feature = "online")]
+struct FetcherState {
     http: crate::online::Http,
     policy: crate::online::InstallPolicy,
     root: crate::TrustedRoot,
@@ -313,18 +318,24 @@ impl PyFetcher {
         })();
         let (http, explicit) = built.map_err(|e| raise(py, &e))?;
         Ok(Self {
-            http,
-            policy: crate::online::InstallPolicy {
-                explicit,
-                allow_unattested,
-                indexes,
-            },
-            root,
-            dir: directory,
+            inner: std::sync::Arc::new(FetcherState {
+                http,
+                policy: crate::online::InstallPolicy {
+                    explicit,
+                    allow_unattested,
+                    indexes,
+                },
+                root,
+                dir: directory,
+            }),
         })
     }
 
     /// Fetch, download and verify one file; returns the outcome as JSON.
+    ///
+    /// The work runs on its own thread while this one waits without the GIL
+    /// and checks for signals, so Ctrl-C interrupts at once (the abandoned
+    /// thread ends at its next timeout, in a directory the caller removes).
     fn fetch(
         &self,
         py: Python<'_>,
@@ -341,9 +352,28 @@ impl PyFetcher {
             sha256: sha256.to_ascii_lowercase(),
             requested,
         };
-        let result = py.detach(|| {
-            crate::online::fetch_and_verify(&self.http, &req, &self.policy, &self.root, &self.dir)
+        let state = std::sync::Arc::clone(&self.inner);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let s = &*state;
+            let _ = tx.send(crate::online::fetch_and_verify(
+                &s.http, &req, &s.policy, &s.root, &s.dir,
+            ));
         });
+        let mut rx = rx;
+        let result = loop {
+            let tick = std::time::Duration::from_millis(100);
+            // The receiver is Send but not Sync: move it across and back.
+            let (got, back) = py.detach(move || (rx.recv_timeout(tick), rx));
+            rx = back;
+            match got {
+                Ok(r) => break r,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => py.check_signals()?,
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(PyRuntimeError::new_err("the fetch thread stopped"))
+                }
+            }
+        };
         match result {
             Ok(o) => serde_json::to_string(&o).map_err(|e| PyRuntimeError::new_err(e.to_string())),
             Err(e) => Err(raise(py, &e)),

@@ -384,3 +384,49 @@ def test_usage_errors() -> None:
     assert run("install")[0] == 2
     assert run("install", "x", "--repository", "a/b")[0] == 2  # --workflow missing
     assert run("verify", "x.whl", "--repository", "a/b", "--workflow", "w.yml", "--", "-U")[0] == 2
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")
+def test_ctrl_c_interrupts_at_once_and_cleans_up(target: str, tmp_path: Path) -> None:
+    import signal
+
+    d = abi3info()
+    d.fault = "stall"  # the provenance body stalls for 30 s
+    index = Index([d])
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    with serve(index) as url:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "slsa_verify",
+                "install",
+                "abi3info==2024.10.8",
+                "--index-url",
+                url,
+                "--python",
+                target,
+                *POLICY,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "TMPDIR": str(scratch)},
+        )
+        deadline = time.monotonic() + 60
+        while not any(h.startswith("/provenance/") for h in index.hits):
+            assert time.monotonic() < deadline, "the fetch never started"
+            time.sleep(0.05)
+        assert any(p.name.startswith("pip-verify-") for p in scratch.iterdir())
+        time.sleep(0.3)
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+        took = time.monotonic() - sent
+    assert proc.returncode == 130
+    assert "interrupted" in err
+    assert "Traceback" not in err
+    assert took < 5, f"took {took:.1f} s to stop"
+    assert not [p for p in scratch.iterdir() if p.name.startswith("pip-verify-")]
+    assert pip_list(target) == []
