@@ -63,6 +63,14 @@ fn normalize_name(raw: &str, full: &str) -> Result<String> {
 }
 
 impl Dist {
+    /// The version the filename names.
+    #[must_use]
+    pub fn version(&self) -> &Version {
+        match self {
+            Self::Wheel { version, .. } | Self::Sdist { version, .. } => version,
+        }
+    }
+
     /// Parse a wheel or sdist filename (no directories allowed).
     ///
     /// # Errors

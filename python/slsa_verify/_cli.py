@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -170,7 +171,61 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_root_flags(v)
     _add_install_parsers(sub)
+    _add_release_parser(sub)
     return parser
+
+
+def _add_network_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--index-url", metavar="URL", help="as pip's --index-url")
+    p.add_argument("--extra-index-url", action="append", default=[], metavar="URL", help="as pip's")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=15.0,
+        metavar="SEC",
+        help="connect and per-read timeout (default 15)",
+    )
+    p.add_argument(
+        "--retries", type=int, default=3, metavar="N", help="retries per GET (default 3)"
+    )
+    p.add_argument("--cert", metavar="PEM", help="CA bundle to trust, as pip's --cert")
+    p.add_argument("--proxy", metavar="URL", help="as pip's --proxy")
+
+
+def _add_release_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser(
+        "verify-release",
+        help="verify a GitHub release's files against its *.intoto.jsonl provenance",
+        description=(
+            "Fetch every *.intoto.jsonl asset of the GitHub release OWNER/REPO TAG "
+            "(slsa-github-generator provenance), and the files of that version from the "
+            "package index; verify each file, built from github.com/OWNER/REPO at TAG. "
+            "The one-command replacement for downloading slsa-verifier, the provenance and "
+            "each file by hand."
+        ),
+        epilog=(
+            "example:\n  pip-verify verify-release aws-powertools/powertools-lambda-python "
+            "v3.4.0 \\\n      --package aws-lambda-powertools\n\n" + _EPILOG
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("repository", metavar="OWNER/REPO")
+    p.add_argument("tag", metavar="TAG", help="the release tag, e.g. v1.2.3")
+    p.add_argument("--package", metavar="NAME", help="the project on the index (default: REPO)")
+    p.add_argument(
+        "--github-api",
+        metavar="URL",
+        default=os.environ.get("GITHUB_API_URL", "https://api.github.com"),
+        help="GitHub API base URL (default: $GITHUB_API_URL or https://api.github.com)",
+    )
+    p.add_argument(
+        "--python",
+        metavar="PYTHON",
+        default=sys.executable,
+        help="whose pip configuration names the index (default: this one)",
+    )
+    _add_network_flags(p)
+    _add_root_flags(p)
 
 
 _INSTALL_EPILOG = """\
@@ -215,10 +270,6 @@ def _add_install_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
                 metavar="DIR",
                 help="write the verified files and <file>.provenance here",
             )
-        p.add_argument("--index-url", metavar="URL", help="as pip's --index-url")
-        p.add_argument(
-            "--extra-index-url", action="append", default=[], metavar="URL", help="as pip's"
-        )
         p.add_argument(
             "--allow-unattested",
             action="append",
@@ -233,18 +284,7 @@ def _add_install_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
             help="the interpreter whose environment pip resolves for and installs into "
             "(default: this one)",
         )
-        p.add_argument(
-            "--timeout",
-            type=float,
-            default=15.0,
-            metavar="SEC",
-            help="connect and per-read timeout (default 15)",
-        )
-        p.add_argument(
-            "--retries", type=int, default=3, metavar="N", help="retries per GET (default 3)"
-        )
-        p.add_argument("--cert", metavar="PEM", help="CA bundle to trust, as pip's --cert")
-        p.add_argument("--proxy", metavar="URL", help="as pip's --proxy")
+        _add_network_flags(p)
         _add_policy_flags(p)
         _add_root_flags(p)
 
@@ -468,6 +508,51 @@ def _report(
     return codes.pop() if len(codes) == 1 else EXIT_FAILED
 
 
+def _install_options(args: argparse.Namespace, pip_args: list[str]) -> _install.Options:
+    if args.command != "verify-release" and not args.requirements and not args.requirement:
+        raise errors.UsageError("name at least one requirement (REQ or -r FILE)")
+    if args.retries < 0:
+        raise errors.UsageError("--retries must be 0 or more")
+    return _install.Options(
+        requirements=getattr(args, "requirements", []),
+        requirement_files=getattr(args, "requirement", []),
+        index_url=args.index_url,
+        extra_index_urls=args.extra_index_url,
+        policy=_optional_policy(args) if args.command != "verify-release" else None,
+        allow_unattested=getattr(args, "allow_unattested", []),
+        python=args.python,
+        timeout=args.timeout,
+        retries=args.retries,
+        cert=args.cert,
+        proxy=args.proxy,
+        trusted_root=_trusted_root(args),
+        pip_args=pip_args,
+        dest=getattr(args, "dest", None),
+    )
+
+
+def _dispatch(
+    args: argparse.Namespace, pip_args: list[str], *, as_json: bool, out: TextIO, errout: TextIO
+) -> int:
+    if args.command in ("install", "download-and-install", "download"):
+        opts = _install_options(args, pip_args)
+        install = args.command != "download"
+        return _install.run(opts, install=install, as_json=as_json, out=out, errout=errout)
+    if pip_args:
+        raise errors.UsageError("`-- PIP-ARGS` only goes with install")
+    if args.command == "verify-release":
+        release = _install.ReleaseOptions(
+            repository=args.repository,
+            tag=args.tag,
+            package=args.package,
+            api=args.github_api,
+            network=_install_options(args, []),
+        )
+        return _install.run_release(release, as_json=as_json, out=out, errout=errout)
+    results = _COMMANDS[args.command](args)
+    return _report(results, args=args, out=out, errout=errout)
+
+
 def main(
     argv: Sequence[str] | None = None, *, out: TextIO | None = None, errout: TextIO | None = None
 ) -> int:
@@ -486,13 +571,7 @@ def main(
         if args.command is None:
             parser.print_help(out)
             return EXIT_USAGE
-        if args.command in ("install", "download-and-install", "download"):
-            opts = _install_options(args, pip_args)
-            install = args.command != "download"
-            return _install.run(opts, install=install, as_json=as_json, out=out, errout=errout)
-        if pip_args:
-            raise errors.UsageError("`-- PIP-ARGS` only goes with install")
-        results = _COMMANDS[args.command](args)
+        return _dispatch(args, pip_args, as_json=as_json, out=out, errout=errout)
     except errors.Error as err:
         return _report_error(err, as_json=as_json, out=out, errout=errout)
     except OSError as err:
@@ -501,30 +580,6 @@ def main(
     except KeyboardInterrupt:
         errout.write("interrupted\n")
         return 130
-    return _report(results, args=args, out=out, errout=errout)
-
-
-def _install_options(args: argparse.Namespace, pip_args: list[str]) -> _install.Options:
-    if not args.requirements and not args.requirement:
-        raise errors.UsageError("name at least one requirement (REQ or -r FILE)")
-    if args.retries < 0:
-        raise errors.UsageError("--retries must be 0 or more")
-    return _install.Options(
-        requirements=args.requirements,
-        requirement_files=args.requirement,
-        index_url=args.index_url,
-        extra_index_urls=args.extra_index_url,
-        policy=_optional_policy(args),
-        allow_unattested=args.allow_unattested,
-        python=args.python,
-        timeout=args.timeout,
-        retries=args.retries,
-        cert=args.cert,
-        proxy=args.proxy,
-        trusted_root=_trusted_root(args),
-        pip_args=pip_args,
-        dest=getattr(args, "dest", None),
-    )
 
 
 _COMMANDS = {

@@ -11,6 +11,7 @@ __all__ = [
     "error_kinds",
     "verify_bundle",
     "verify_many",
+    "verify_release",
     "verify_wheel",
 ]
 
@@ -71,3 +72,18 @@ class Fetcher:
         trusted_root: TrustedRoot | None = None,
     ) -> Fetcher: ...
     def fetch(self, project: str, version: str, url: str, sha256: str, requested: bool) -> str: ...
+
+def verify_release(
+    *,
+    api: str,
+    repository: str,
+    tag: str,
+    indexes: list[str],
+    directory: str | os.PathLike[str],
+    package: str | None = None,
+    timeout: float = 15.0,
+    retries: int = 3,
+    cert: str | os.PathLike[str] | None = None,
+    proxy: str | None = None,
+    trusted_root: TrustedRoot | None = None,
+) -> list[tuple[str, str | None, str | BaseException]]: ...

@@ -364,3 +364,74 @@ def run(opts: Options, *, install: bool, as_json: bool, out: TextIO, errout: Tex
         return code
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@dataclasses.dataclass
+class ReleaseOptions:
+    """``verify-release`` arguments."""
+
+    repository: str
+    tag: str
+    package: str | None
+    api: str
+    network: Options
+
+
+def run_release(opts: ReleaseOptions, *, as_json: bool, out: TextIO, errout: TextIO) -> int:
+    """Verify every file of a release against its ``*.intoto.jsonl`` assets."""
+    workdir = Path(tempfile.mkdtemp(prefix="pip-verify-"))
+    try:
+        rows = _core.verify_release(
+            api=opts.api,
+            repository=opts.repository,
+            tag=opts.tag,
+            package=opts.package,
+            indexes=index_urls(opts.network),
+            directory=str(workdir),
+            timeout=opts.network.timeout,
+            retries=opts.network.retries,
+            cert=opts.network.cert,
+            proxy=opts.network.proxy,
+            trusted_root=opts.network.trusted_root,
+        )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    results: list[tuple[str, str | None, _api.Verification | errors.Error]] = []
+    for filename, asset, value in rows:
+        if isinstance(value, str):
+            results.append((filename, asset, _api.Verification._from_json(value)))
+        elif isinstance(value, errors.Error):
+            results.append((filename, asset, value))
+        else:
+            raise value
+    failed = [r for _, _, r in results if isinstance(r, errors.Error)]
+    code = next((c for c in _EXIT_PRIORITY if c in {e.exit_code for e in failed}), 0)
+    if as_json:
+        doc = {
+            "schema_version": 1,
+            "ok": code == 0,
+            "repository": opts.repository,
+            "tag": opts.tag,
+            "files": [
+                {
+                    "filename": f,
+                    "ok": False,
+                    "error": {"kind": type(r).__name__, "detail": r.detail},
+                }
+                if isinstance(r, errors.Error)
+                else {"filename": f, "ok": True, "provenance_asset": a, **r.to_dict()}
+                for f, a, r in results
+            ],
+        }
+        out.write(json.dumps(doc, indent=2) + "\n")
+        return code
+    for filename, asset, r in results:
+        if isinstance(r, errors.Error):
+            errout.write(f"FAILED  {filename}: {type(r).__name__}: {r.detail}\n")
+        else:
+            where = (r.source_repository or "").removeprefix("https://")
+            out.write(
+                f"OK  {filename}  sha256:{r.sha256[:12]}…  {where}@{r.source_ref}  ({asset})\n"
+            )
+    out.write(f"{len(results) - len(failed)} of {len(results)} files of {opts.tag} verified\n")
+    return code

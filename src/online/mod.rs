@@ -5,6 +5,7 @@
 
 pub mod http;
 pub mod index;
+pub mod release;
 
 use std::path::{Path, PathBuf};
 

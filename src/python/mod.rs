@@ -294,26 +294,7 @@ impl PyFetcher {
         let root = root_or_default(py, trusted_root.as_deref())?;
         let built = (|| {
             let explicit = policy.as_deref().map(Policy::from_json).transpose()?;
-            let cert_pem = cert
-                .as_deref()
-                .map(|p| {
-                    crate::io::read_limited(p, crate::limits::TRUST_ROOT, "certificate bundle")
-                })
-                .transpose()?;
-            if !(timeout.is_finite() && timeout > 0.0 && timeout <= 3600.0) {
-                return Err(Error::new(
-                    crate::ErrorKind::UsageError,
-                    "online",
-                    "timeout must be between 0 and 3600 seconds",
-                ));
-            }
-            let http = crate::online::Http::new(crate::online::HttpConfig {
-                timeout: std::time::Duration::from_secs_f64(timeout),
-                retries,
-                cert_pem,
-                proxy,
-                ..crate::online::HttpConfig::default()
-            })?;
+            let http = make_http(timeout, retries, cert.as_deref(), proxy)?;
             Ok((http, explicit))
         })();
         let (http, explicit) = built.map_err(|e| raise(py, &e))?;
@@ -381,6 +362,83 @@ impl PyFetcher {
     }
 }
 
+#[cfg(feature = "online")]
+fn make_http(
+    timeout: f64,
+    retries: u32,
+    cert: Option<&std::path::Path>,
+    proxy: Option<String>,
+) -> crate::Result<crate::online::Http> {
+    let cert_pem = cert
+        .map(|p| crate::io::read_limited(p, crate::limits::TRUST_ROOT, "certificate bundle"))
+        .transpose()?;
+    if !(timeout.is_finite() && timeout > 0.0 && timeout <= 3600.0) {
+        return Err(Error::new(
+            crate::ErrorKind::UsageError,
+            "online",
+            "timeout must be between 0 and 3600 seconds",
+        ));
+    }
+    crate::online::Http::new(crate::online::HttpConfig {
+        timeout: std::time::Duration::from_secs_f64(timeout),
+        retries,
+        cert_pem,
+        proxy,
+        ..crate::online::HttpConfig::default()
+    })
+}
+
+/// One release file: name, the asset that verified it, JSON or exception.
+#[cfg(feature = "online")]
+type ReleaseRow = (String, Option<String>, Py<PyAny>);
+
+/// `verify-release`: one row per release file on the index.
+#[cfg(feature = "online")]
+#[pyfunction]
+#[pyo3(signature = (*, api, repository, tag, indexes, directory, package=None, timeout=15.0, retries=3, cert=None, proxy=None, trusted_root=None))]
+#[expect(clippy::too_many_arguments, reason = "keyword-only, mirroring the CLI")]
+fn verify_release(
+    py: Python<'_>,
+    api: String,
+    repository: String,
+    tag: String,
+    indexes: Vec<String>,
+    directory: PathBuf,
+    package: Option<String>,
+    timeout: f64,
+    retries: u32,
+    cert: Option<PathBuf>,
+    proxy: Option<String>,
+    trusted_root: Option<PyRef<'_, PyTrustedRoot>>,
+) -> PyResult<Vec<ReleaseRow>> {
+    let root = root_or_default(py, trusted_root.as_deref())?;
+    let req = crate::online::release::ReleaseRequest {
+        api,
+        repository,
+        tag,
+        package,
+        indexes,
+    };
+    let files = py
+        .detach(|| {
+            let http = make_http(timeout, retries, cert.as_deref(), proxy)?;
+            crate::online::release::verify_release(&http, &req, &root, &directory)
+        })
+        .map_err(|e| raise(py, &e))?;
+    files
+        .into_iter()
+        .map(|f| {
+            let value = match f.result {
+                Ok(v) => pyo3::types::PyString::new(py, &to_json(&v)?)
+                    .into_any()
+                    .unbind(),
+                Err(e) => raise(py, &e).into_value(py).into_any(),
+            };
+            Ok((f.filename, f.asset, value))
+        })
+        .collect()
+}
+
 /// The crypto backend compiled into this build.
 #[pyfunction]
 fn crypto_backend() -> &'static str {
@@ -402,6 +460,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyTrustedRoot>()?;
     #[cfg(feature = "online")]
     m.add_class::<PyFetcher>()?;
+    #[cfg(feature = "online")]
+    m.add_function(wrap_pyfunction!(verify_release, m)?)?;
     m.add_function(wrap_pyfunction!(verify_bundle, m)?)?;
     m.add_function(wrap_pyfunction!(verify_wheel, m)?)?;
     m.add_function(wrap_pyfunction!(verify_many, m)?)?;

@@ -73,6 +73,8 @@ class Index:
         self.mode = mode
         self.hits: list[str] = []
         self.stall_seconds = 30.0
+        # GitHub releases: (owner/repo, tag) -> [(asset name, bytes)]
+        self.releases: dict[tuple[str, str], list[tuple[str, bytes]]] = {}
 
     def project(self, name: str) -> list[Dist]:
         return [d for d in self.dists if normalize(d.project) == name]
@@ -196,6 +198,29 @@ def _handler(index: Index) -> type[BaseHTTPRequestHandler]:
                         self._send(404, b"no provenance", "text/plain")
                         return
                     self._provenance(d)
+                case ["repos", owner, repo, "releases", "tags", tag]:
+                    assets = index.releases.get((f"{owner}/{repo}", tag))
+                    if assets is None:
+                        self._send(404, b'{"message": "Not Found"}', "application/json")
+                        return
+                    doc = {
+                        "tag_name": tag,
+                        "assets": [
+                            {
+                                "name": name,
+                                "size": len(data),
+                                "browser_download_url": f"{base}/assets/{owner}/{repo}/{tag}/{name}",
+                            }
+                            for name, data in assets
+                        ],
+                    }
+                    self._send(200, json.dumps(doc).encode(), "application/json")
+                case ["assets", owner, repo, tag, name]:
+                    for asset, data in index.releases.get((f"{owner}/{repo}", tag), []):
+                        if asset == name:
+                            self._send(200, data)
+                            return
+                    self._send(404, b"not found", "text/plain")
                 case _:
                     self._send(404, b"not found", "text/plain")
 
