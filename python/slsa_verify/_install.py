@@ -106,26 +106,40 @@ def _pip_network_args(opts: Options) -> list[str]:
     return args
 
 
-def index_urls(opts: Options) -> list[str]:
-    """The simple-index URLs pip will use, in its order (flags, environment, config)."""
-    primary = opts.index_url
-    extras = list(opts.extra_index_urls)
-    config: dict[str, str] = {}
-    if primary is None:
-        proc = subprocess.run(  # noqa: S603 (argv list, no shell)
-            [*_pip(opts.python), "config", "list"],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=60,
-        )
-        for line in proc.stdout.splitlines():
-            key, _, value = line.partition("=")
-            config[key.rsplit(".", 1)[-1]] = value.strip().strip("'\"")
-        primary = config.get("index-url") or DEFAULT_INDEX
-        if not extras and config.get("extra-index-url"):
-            extras = config["extra-index-url"].split()
-    return [primary, *extras]
+_SCOPE_RANK = {"global": 0, "user": 1, "site": 2, ":env:": 3}
+
+
+def pip_settings(opts: Options) -> dict[str, str]:
+    """The configuration pip reads (files and ``PIP_*``), highest precedence per key."""
+    proc = subprocess.run(  # noqa: S603 (argv list, no shell)
+        [*_pip(opts.python), "config", "list"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    best: dict[str, tuple[int, str]] = {}
+    for line in proc.stdout.splitlines():
+        key, _, value = line.partition("=")
+        scope, _, name = key.rpartition(".")
+        rank = _SCOPE_RANK.get(scope, 0)
+        if name and rank >= best.get(name, (-1, ""))[0]:
+            best[name] = (rank, value.strip().strip("'\""))
+    return {k: v for k, (_, v) in best.items()}
+
+
+def apply_pip_settings(opts: Options) -> list[str]:
+    """Take the index URLs, CA bundle and proxy from pip's configuration.
+
+    Command-line values win. Returns the index URLs in pip's order.
+    """
+    config = pip_settings(opts)
+    opts.cert = opts.cert or config.get("cert") or None
+    opts.proxy = opts.proxy or config.get("proxy") or None
+    if opts.index_url is not None:
+        return [opts.index_url, *opts.extra_index_urls]
+    extras = opts.extra_index_urls or config.get("extra-index-url", "").split()
+    return [config.get("index-url") or DEFAULT_INDEX, *extras]
 
 
 def resolve(opts: Options, workdir: Path) -> list[dict[str, Any]]:
@@ -210,12 +224,13 @@ def _fmt_size(n: int) -> str:
 
 def verify_resolution(opts: Options, workdir: Path, *, progress: TextIO | None) -> list[FileResult]:
     """Resolve with pip, then fetch and verify every file into ``workdir``."""
+    indexes = apply_pip_settings(opts)
     items = resolve(opts, workdir)
     files = workdir / "files"
     files.mkdir()
     fetcher = _core.Fetcher(
         directory=str(files),
-        indexes=index_urls(opts),
+        indexes=indexes,
         policy=opts.policy._to_json() if opts.policy is not None else None,
         allow_unattested=opts.allow_unattested,
         timeout=opts.timeout,
@@ -386,7 +401,7 @@ def run_release(opts: ReleaseOptions, *, as_json: bool, out: TextIO, errout: Tex
             repository=opts.repository,
             tag=opts.tag,
             package=opts.package,
-            indexes=index_urls(opts.network),
+            indexes=apply_pip_settings(opts.network),
             directory=str(workdir),
             timeout=opts.network.timeout,
             retries=opts.network.retries,

@@ -14,6 +14,8 @@ import hashlib
 import html
 import io
 import json
+import ssl
+import subprocess
 import threading
 import time
 import zipfile
@@ -159,7 +161,9 @@ def _handler(index: Index) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             index.hits.append(self.path)
-            base = f"http://{self.server.server_address[0]}:{self.server.server_address[1]}"
+            scheme = "https" if isinstance(self.server.socket, ssl.SSLSocket) else "http"
+            host, port = self.server.server_address[:2]
+            base = f"{scheme}://{host}:{port}"
             parts = [p for p in self.path.split("?")[0].split("/") if p]
             match parts:
                 case ["simple", name]:
@@ -239,14 +243,20 @@ def _handler(index: Index) -> type[BaseHTTPRequestHandler]:
 
 
 @contextlib.contextmanager
-def serve(index: Index) -> Iterator[str]:
-    """Run the index on 127.0.0.1; yields its simple URL."""
+def serve(index: Index, tls: tuple[Path, Path] | None = None) -> Iterator[str]:
+    """Run the index on 127.0.0.1 (HTTPS with ``tls=(cert, key)``); yields its simple URL."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(index))
+    scheme = "http"
+    if tls is not None:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(*tls)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/simple"
+        yield f"{scheme}://127.0.0.1:{server.server_address[1]}/simple"
     finally:
         server.shutdown()
         server.server_close()
@@ -279,3 +289,52 @@ def make_wheel(project: str, version: str, requires: list[str] | None = None) ->
 
 def real_dist(path: Path, provenance: Path, project: str, version: str) -> Dist:
     return Dist(project, version, path.name, path.read_bytes(), provenance.read_bytes())
+
+
+def make_tls(tmp: Path) -> tuple[Path, Path, Path]:
+    """A throwaway CA and a 127.0.0.1 server certificate it signed: (ca, cert, key)."""
+    ca_key, ca, key, csr, cert = (
+        tmp / n for n in ("ca.key", "ca.pem", "key.pem", "srv.csr", "cert.pem")
+    )
+    ext = tmp / "ext.cnf"
+    ext.write_text(
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n"
+    )
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    run = lambda *a: subprocess.run(["openssl", *a], check=True, capture_output=True)  # noqa: E731
+    run(
+        "req",
+        "-x509",
+        *ec,
+        "-keyout",
+        str(ca_key),
+        "-out",
+        str(ca),
+        "-days",
+        "2",
+        "-subj",
+        "/CN=test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign",
+    )
+    run("req", *ec, "-keyout", str(key), "-out", str(csr), "-subj", "/CN=127.0.0.1")
+    run(
+        "x509",
+        "-req",
+        "-in",
+        str(csr),
+        "-CA",
+        str(ca),
+        "-CAkey",
+        str(ca_key),
+        "-CAcreateserial",
+        "-out",
+        str(cert),
+        "-days",
+        "2",
+        "-extfile",
+        str(ext),
+    )
+    return ca, cert, key

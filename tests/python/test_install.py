@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ASSETS
-from index_server import Dist, Index, make_wheel, real_dist, serve
+from index_server import Dist, Index, make_tls, make_wheel, real_dist, serve
 from slsa_verify._cli import main
 
 EXAMPLES = ASSETS.parent.parent / "examples"
@@ -430,3 +431,40 @@ def test_ctrl_c_interrupts_at_once_and_cleans_up(target: str, tmp_path: Path) ->
     assert took < 5, f"took {took:.1f} s to stop"
     assert not [p for p in scratch.iterdir() if p.name.startswith("pip-verify-")]
     assert pip_list(target) == []
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl to make a test CA")
+def test_https_index_trusted_through_cert(
+    target: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An HTTPS index signed by a private CA: refused without --cert (exit 4),
+    installed with it (pip and the Rust downloader both use the bundle)."""
+    for var in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):  # would override pip's --cert
+        monkeypatch.delenv(var, raising=False)
+    ca, cert, key = make_tls(tmp_path)
+    with serve(Index([abi3info()]), tls=(cert, key)) as url:
+        code, out, err = run(
+            "install",
+            "abi3info==2024.10.8",
+            "--index-url",
+            url,
+            "--python",
+            target,
+            *POLICY,
+            "--retries",
+            "0",
+        )
+        assert code == 4, out + err
+        code, out, err = run(
+            "install",
+            "abi3info==2024.10.8",
+            "--index-url",
+            url,
+            "--python",
+            target,
+            *POLICY,
+            "--cert",
+            str(ca),
+        )
+    assert code == 0, out + err
+    assert imports(target, "abi3info")
