@@ -46,6 +46,12 @@ fn normalize_name(raw: &str, full: &str) -> Result<String> {
     if !ok {
         return Err(invalid(full, "bad project name"));
     }
+    Ok(normalize(raw))
+}
+
+/// PEP 503 name normalisation: runs of `-`, `_`, `.` become one `-`, lower case.
+#[must_use]
+pub fn normalize(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut sep = false;
     for c in raw.chars() {
@@ -59,7 +65,7 @@ fn normalize_name(raw: &str, full: &str) -> Result<String> {
             out.extend(c.to_lowercase());
         }
     }
-    Ok(out)
+    out
 }
 
 impl Dist {

@@ -142,6 +142,14 @@ def apply_pip_settings(opts: Options) -> list[str]:
     return [config.get("index-url") or DEFAULT_INDEX, *extras]
 
 
+def _run_pip(cmd: list[str], failure: errors.Error) -> None:
+    """Run pip; on failure raise ``failure`` with the end of pip's output added."""
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603 (argv list)
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stderr.strip().splitlines()[-8:])
+        raise type(failure)(f"{failure.detail}:\n{tail}")
+
+
 def resolve(opts: Options, workdir: Path) -> list[dict[str, Any]]:
     """What pip would install, from ``pip install --dry-run --report``."""
     report = workdir / "report.json"
@@ -158,10 +166,7 @@ def resolve(opts: Options, workdir: Path) -> list[dict[str, Any]]:
         *(arg for f in opts.requirement_files for arg in ("-r", f)),
         *opts.requirements,
     ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603 (argv list)
-    if proc.returncode != 0:
-        tail = "\n".join(proc.stderr.strip().splitlines()[-6:])
-        raise errors.NetworkError(f"pip could not resolve the requirements:\n{tail}")
+    _run_pip(cmd, errors.NetworkError("pip could not resolve the requirements"))
     doc = json.loads(report.read_text(encoding="utf-8"))
     items: list[dict[str, Any]] = doc.get("install", [])
     return items
@@ -291,10 +296,7 @@ def _install(opts: Options, results: Sequence[FileResult], workdir: Path) -> Non
         str(reqs),
         *opts.pip_args,
     ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603 (argv list)
-    if proc.returncode != 0:
-        tail = "\n".join(proc.stderr.strip().splitlines()[-8:])
-        raise errors.InstallError(f"every file verified, but pip failed to install them:\n{tail}")
+    _run_pip(cmd, errors.InstallError("every file verified, but pip failed to install them"))
 
 
 def _keep(results: Sequence[FileResult], dest: str) -> None:
