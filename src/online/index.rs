@@ -377,6 +377,37 @@ mod tests {
     }
 
     #[test]
+    fn malformed_pages_never_panic() {
+        for page in [
+            "<a",
+            "<a href",
+            "<a href=",
+            "<a href=\"x",
+            "<a href='x'>",
+            "<a>",
+            "<a =\"x\">y</a>",
+            "&#xFFFFFFFF;<a href=&#x110000;>&amp</a>",
+            "<A\thref=x\tdata-provenance>n</a",
+            "<abbr><a\nhref=/f/\u{e9}.whl>\u{e9}.whl</a>",
+            "",
+            "<<<<a a a a>",
+        ] {
+            let files = parse_html(page, "http://h/simple/p/");
+            assert!(files.len() <= 2, "{page:?}");
+        }
+        assert_eq!(
+            parse_json(b"{}", "u").map_err(|e| e.kind()).err(),
+            Some(ErrorKind::NetworkError)
+        );
+        assert_eq!(
+            parse_json(br#"{"files":[{"url":"x"}]}"#, "u")
+                .map_err(|e| e.kind())
+                .err(),
+            Some(ErrorKind::NetworkError)
+        );
+    }
+
+    #[test]
     fn names_and_integrity_urls() {
         assert_eq!(normalize("Foo.Bar__baz"), "foo-bar-baz");
         assert_eq!(
