@@ -190,7 +190,10 @@ def bench(session: nox.Session) -> None:
     built = [os.path.join(wheels, name) for name in os.listdir(wheels)]
     session.install("--force-reinstall", "--no-deps", *built)
     floors = []
-    for backend, features in (("ring", []), ("aws-lc", ["--features", "aws-lc"])):
+    for backend, features in (
+        ("ring", ["--no-default-features", "--features", "ring-backend"]),
+        ("aws-lc", []),
+    ):
         out = os.path.join(tmp, f"floor-{backend}.json")
         if os.path.exists(out):
             os.remove(out)

@@ -46,7 +46,15 @@ fn unreadable(path: &Path, what: &str, e: &std::io::Error) -> Error {
 pub fn sha256_file(path: &Path) -> Result<[u8; 32]> {
     let mut file = std::fs::File::open(path).map_err(|e| unreadable(path, "artifact", &e))?;
     let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-    let mut buf = vec![0u8; 1 << 20];
+    // 1 MiB reads for big files; a small file gets a buffer its size (+1
+    // to see EOF in one read) instead of a zeroed MiB per call.
+    let size = file.metadata().map_or(1 << 20, |m| m.len());
+    let mut buf = vec![
+        0u8;
+        usize::try_from(size.saturating_add(1))
+            .unwrap_or(1 << 20)
+            .clamp(4096, 1 << 20)
+    ];
     loop {
         let n = match file.read(&mut buf) {
             Ok(0) => break,

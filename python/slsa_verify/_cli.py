@@ -14,9 +14,12 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO, TypeAlias
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeAlias
 
-from slsa_verify import _api, _core, _install, errors
+from slsa_verify import _api, _core, errors
+
+if TYPE_CHECKING:
+    from slsa_verify import _install
 
 SCHEMA_VERSION = 1
 _KEY_LIMIT = 64 * 1024
@@ -509,6 +512,8 @@ def _report(
 
 
 def _install_options(args: argparse.Namespace, pip_args: list[str]) -> _install.Options:
+    from slsa_verify import _install  # noqa: PLC0415 (lazy: keeps `pip-verify verify` start-up lean)
+
     if args.command != "verify-release" and not args.requirements and not args.requirement:
         raise errors.UsageError("name at least one requirement (REQ or -r FILE)")
     if args.retries < 0:
@@ -534,6 +539,8 @@ def _install_options(args: argparse.Namespace, pip_args: list[str]) -> _install.
 def _dispatch(
     args: argparse.Namespace, pip_args: list[str], *, as_json: bool, out: TextIO, errout: TextIO
 ) -> int:
+    from slsa_verify import _install  # noqa: PLC0415 (lazy: keeps `pip-verify verify` start-up lean)
+
     if args.command in ("install", "download-and-install", "download"):
         opts = _install_options(args, pip_args)
         install = args.command != "download"
