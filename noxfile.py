@@ -90,28 +90,31 @@ BUILD_SRC = Path(tempfile.gettempdir()) / "slsa-verify-rs-build" / "src"
 
 
 def _build_clean(session: nox.Session, workdir: Path, commit: str, epoch: str) -> Path:
-    """Build `commit` from a fresh clone with a fresh CARGO_TARGET_DIR; return the dist dir.
+    """Build `commit` from a fresh clone with an empty CARGO_TARGET_DIR; return the dist dir.
 
     A clone of the commit, not the work tree, is built: uncommitted edits never reach a release
     file, and SOURCE_DATE_EPOCH (the commit's time) dates exactly what is built. On Linux the
     wheel is manylinux2014 via zig, so the host glibc does not leak into the tag.
     """
-    src, out = BUILD_SRC, workdir / "dist"
+    src, out, target = BUILD_SRC, workdir / "dist", BUILD_SRC.parent / "target"
+    # The target path is fixed too, and emptied: C code built by aws-lc-sys may record paths.
     shutil.rmtree(src, ignore_errors=True)
+    shutil.rmtree(target, ignore_errors=True)
     session.run("git", "clone", "--quiet", "--no-checkout", ".", str(src), external=True)
     session.run("git", "-C", str(src), "checkout", "--quiet", "--detach", commit, external=True)
     env = {
         "SOURCE_DATE_EPOCH": epoch,
-        "CARGO_TARGET_DIR": str(workdir / "target"),
+        "CARGO_TARGET_DIR": str(target),
         "CARGO_TERM_COLOR": "never",
     }
     wheel = ["maturin", "build", "--release", "--out", str(out), "-m", str(src / "Cargo.toml")]
     if sys.platform.startswith("linux"):
         wheel += ["--zig", "--compatibility", "manylinux2014"]
-    session.log(f"building {commit[:12]} in {src}, SOURCE_DATE_EPOCH={epoch}, target {workdir}")
+    session.log(f"building {commit[:12]} in {src}, SOURCE_DATE_EPOCH={epoch}, target {target}")
     session.run(*wheel, env=env)
     session.run("maturin", "sdist", "--out", str(out), "-m", str(src / "Cargo.toml"), env=env)
     shutil.rmtree(src)
+    shutil.rmtree(target)
     return out
 
 
