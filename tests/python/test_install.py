@@ -423,12 +423,17 @@ def test_ctrl_c_interrupts_at_once_and_cleans_up(target: str, tmp_path: Path) ->
         time.sleep(0.3)
         sent = time.monotonic()
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=20)
+        try:
+            _, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:  # never leak a running child into later tests
+                proc.kill()
+                proc.communicate()
         took = time.monotonic() - sent
     assert proc.returncode == 130
     assert "interrupted" in err
     assert "Traceback" not in err
-    assert took < 5, f"took {took:.1f} s to stop"
+    assert took < 10, f"took {took:.1f} s to stop"
     assert not [p for p in scratch.iterdir() if p.name.startswith("pip-verify-")]
     assert pip_list(target) == []
 
