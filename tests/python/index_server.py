@@ -161,9 +161,9 @@ def _handler(index: Index) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             index.hits.append(self.path)
-            scheme = "https" if isinstance(self.server.socket, ssl.SSLSocket) else "http"
-            host, port = self.server.server_address[:2]
-            base = f"{scheme}://{host}:{port}"
+            tls = isinstance(self.server.socket, ssl.SSLSocket)
+            port = self.server.server_address[1]
+            base = f"https://localhost:{port}" if tls else f"http://127.0.0.1:{port}"
             parts = [p for p in self.path.split("?")[0].split("/") if p]
             match parts:
                 case ["simple", name]:
@@ -256,7 +256,10 @@ def serve(index: Index, tls: tuple[Path, Path] | None = None) -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"{scheme}://127.0.0.1:{server.server_address[1]}/simple"
+        # HTTPS by name: pip 24 on Python 3.13 cannot verify an IP-address host
+        # ("check_hostname requires server_hostname"); localhost is loopback too.
+        host = "localhost" if tls is not None else "127.0.0.1"
+        yield f"{scheme}://{host}:{server.server_address[1]}/simple"
     finally:
         server.shutdown()
         server.server_close()
@@ -298,7 +301,7 @@ def make_tls(tmp: Path) -> tuple[Path, Path, Path]:
     )
     ext = tmp / "ext.cnf"
     ext.write_text(
-        "subjectAltName=IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n"
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n"
     )
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
     run = lambda *a: subprocess.run(["openssl", *a], check=True, capture_output=True)  # noqa: E731
