@@ -265,6 +265,7 @@ def verify_resolution(opts: Options, workdir: Path, *, progress: TextIO | None) 
             r.error = err
         else:
             r.outcome = json.loads(text)
+            r.filename = r.outcome["filename"]  # decoded and checked by the core
             if r.outcome["verification"] is not None:
                 r.verification = _api.Verification._from_json(json.dumps(r.outcome["verification"]))
         if progress is not None:
