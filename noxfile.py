@@ -54,8 +54,8 @@ def lint(session: nox.Session) -> None:
         "warnings",
         external=True,
     )
-    session.run("ruff", "check", "python", "tests", "noxfile.py")
-    session.run("ruff", "format", "--check", "python", "tests", "noxfile.py")
+    session.run("ruff", "check", "python", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "format", "--check", "python", "tests", "benchmarks", "noxfile.py")
     # GitHub Actions audit; --offline: no GitHub access here, so online audits are skipped.
     session.run("zizmor", "--offline", "--no-progress", ".github")
     boundary(session)
