@@ -397,19 +397,16 @@ def test_ctrl_c_interrupts_at_once_and_cleans_up(target: str, tmp_path: Path) ->
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     with serve(index) as url:
+        # A run started in the background (`cmd &` without job control) inherits
+        # SIGINT ignored, and Python keeps ignoring it; the child re-arms the
+        # handler a terminal user's `python -m slsa_verify` has, then runs it.
+        argv = ["install", "abi3info==2024.10.8", "--index-url", url, "--python", target, *POLICY]
+        launcher = (
+            "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+            f"sys.argv = ['slsa_verify', *{argv!r}]; runpy.run_module('slsa_verify', run_name='__main__')"
+        )
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "slsa_verify",
-                "install",
-                "abi3info==2024.10.8",
-                "--index-url",
-                url,
-                "--python",
-                target,
-                *POLICY,
-            ],
+            [sys.executable, "-c", launcher],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
