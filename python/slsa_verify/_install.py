@@ -277,6 +277,8 @@ def verify_resolution(opts: Options, workdir: Path, *, progress: TextIO | None) 
 
 
 def _install(opts: Options, results: Sequence[FileResult], workdir: Path) -> None:
+    if not results:  # e.g. every requirement's markers exclude this environment
+        return
     reqs = workdir / "verified.txt"
     reqs.write_text(
         "".join(
