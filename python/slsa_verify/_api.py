@@ -245,8 +245,8 @@ def verify_many(
     GIL released. Returns one :class:`Verification` or one exception object
     per item, in order; a single item's failure never raises.
     """
-    if jobs is not None and jobs < 1:
-        raise errors.UsageError("jobs must be at least 1")
+    if jobs is not None and not 1 <= jobs <= 1024:
+        raise errors.UsageError("jobs must be between 1 and 1024")
     raw = _core.verify_many(
         [
             (

@@ -287,6 +287,13 @@ def _add_install_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
             help="the interpreter whose environment pip resolves for and installs into "
             "(default: this one)",
         )
+        p.add_argument(
+            "--allow-sdist",
+            action="store_true",
+            help="let pip resolve to sdists too. Building an sdist's metadata runs its "
+            "build code (and installs its build requirements) BEFORE anything is "
+            "verified; by default only wheels are considered",
+        )
         _add_network_flags(p)
         _add_policy_flags(p)
         _add_root_flags(p)
@@ -516,8 +523,8 @@ def _install_options(args: argparse.Namespace, pip_args: list[str]) -> _install.
 
     if args.command != "verify-release" and not args.requirements and not args.requirement:
         raise errors.UsageError("name at least one requirement (REQ or -r FILE)")
-    if args.retries < 0:
-        raise errors.UsageError("--retries must be 0 or more")
+    if not 0 <= args.retries <= 10:
+        raise errors.UsageError("--retries must be between 0 and 10")
     return _install.Options(
         requirements=getattr(args, "requirements", []),
         requirement_files=getattr(args, "requirement", []),
@@ -533,6 +540,7 @@ def _install_options(args: argparse.Namespace, pip_args: list[str]) -> _install.
         trusted_root=_trusted_root(args),
         pip_args=pip_args,
         dest=getattr(args, "dest", None),
+        allow_sdist=getattr(args, "allow_sdist", False),
     )
 
 

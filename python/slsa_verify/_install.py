@@ -84,6 +84,16 @@ class Options:
     trusted_root: _api.TrustedRoot | None
     pip_args: list[str]
     dest: str | None = None
+    allow_sdist: bool = False
+
+
+def _binary_args(opts: Options) -> list[str]:
+    """Wheels only, unless the caller opts in.
+
+    Resolving an sdist runs its build code (and installs its build
+    requirements) before anything is verified.
+    """
+    return [] if opts.allow_sdist else ["--only-binary=:all:"]
 
 
 def _pip(python: str) -> list[str]:
@@ -111,13 +121,17 @@ _SCOPE_RANK = {"global": 0, "user": 1, "site": 2, ":env:": 3}
 
 def pip_settings(opts: Options) -> dict[str, str]:
     """The configuration pip reads (files and ``PIP_*``), highest precedence per key."""
-    proc = subprocess.run(  # noqa: S603 (argv list, no shell)
-        [*_pip(opts.python), "config", "list"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    try:
+        proc = subprocess.run(  # noqa: S603 (argv list, no shell)
+            [*_pip(opts.python), "config", "list"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired as err:
+        raise errors.NetworkError("`pip config list` did not answer within 60 s") from err
     best: dict[str, tuple[int, str]] = {}
     for line in proc.stdout.splitlines():
         key, _, value = line.partition("=")
@@ -144,7 +158,9 @@ def apply_pip_settings(opts: Options) -> list[str]:
 
 def _run_pip(cmd: list[str], failure: errors.Error) -> None:
     """Run pip; on failure raise ``failure`` with the end of pip's output added."""
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603 (argv list)
+    proc = subprocess.run(  # noqa: S603 (argv list, no shell)
+        cmd, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL
+    )
     if proc.returncode != 0:
         tail = "\n".join(proc.stderr.strip().splitlines()[-8:])
         raise type(failure)(f"{failure.detail}:\n{tail}")
@@ -160,6 +176,8 @@ def resolve(opts: Options, workdir: Path) -> list[dict[str, Any]]:
         "--ignore-installed",
         "--quiet",
         "--disable-pip-version-check",
+        "--no-input",
+        *_binary_args(opts),
         "--report",
         str(report),
         *_pip_network_args(opts),
@@ -295,6 +313,8 @@ def _install(opts: Options, results: Sequence[FileResult], workdir: Path) -> Non
         "--no-deps",
         "--require-hashes",
         "--disable-pip-version-check",
+        "--no-input",
+        *_binary_args(opts),
         "-r",
         str(reqs),
         *opts.pip_args,

@@ -68,8 +68,45 @@ pub enum Miss {
 }
 
 pub(crate) fn net(detail: String) -> Error {
-    Error::new(ErrorKind::NetworkError, "online", detail)
+    Error::new(ErrorKind::NetworkError, "online", redact(&detail))
 }
+
+/// Remove credentials (`https://user:token@host`) from URLs in `text`, so
+/// index passwords never reach an error message or the JSON output.
+#[must_use]
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let authority_end = tail
+            .find(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace() || c == '"')
+            .unwrap_or(tail.len());
+        let authority = tail.get(..authority_end).unwrap_or("");
+        match authority.rfind('@') {
+            Some(at) => {
+                out.push_str("***@");
+                out.push_str(authority.get(at + 1..).unwrap_or(""));
+            }
+            None => out.push_str(authority),
+        }
+        rest = tail.get(authority_end..).unwrap_or("");
+    }
+    out.push_str(rest);
+    out
+}
+
+fn cannot_write(dest: &Path, e: &std::io::Error) -> Error {
+    Error::new(
+        ErrorKind::UsageError,
+        "online",
+        format!("cannot write {}: {e}", dest.display()),
+    )
+}
+
+/// The longest backoff between two attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 impl Http {
     /// Build the client.
@@ -118,15 +155,26 @@ impl Http {
     }
 
     /// GET with retries; returns the response once its status is known.
+    ///
+    /// `deadline` bounds one whole attempt (headers and body), for documents;
+    /// artifacts have none (they can be GiBs), only the per-read timeout.
     fn get(
         &self,
         url: &str,
         accept: &str,
+        deadline: Option<Duration>,
     ) -> std::result::Result<ureq::http::Response<ureq::Body>, Miss> {
         let mut delay = self.cfg.backoff;
         let mut attempt = 0;
         loop {
-            let result = self.agent.get(url).header("Accept", accept).call();
+            let result = self
+                .agent
+                .get(url)
+                .header("Accept", accept)
+                .config()
+                .timeout_global(deadline)
+                .build()
+                .call();
             let retry = match &result {
                 Ok(r) => {
                     let s = r.status().as_u16();
@@ -156,7 +204,7 @@ impl Http {
             }
             attempt += 1;
             std::thread::sleep(delay);
-            delay = delay.saturating_mul(2);
+            delay = delay.saturating_mul(2).min(MAX_BACKOFF);
         }
     }
 
@@ -175,7 +223,9 @@ impl Http {
         let mut delay = self.cfg.backoff;
         let mut attempt = 0;
         loop {
-            let resp = self.get(url, accept)?;
+            // A whole document must arrive within 20 read timeouts (5 min by
+            // default): a server dripping a byte per timeout cannot hang us.
+            let resp = self.get(url, accept, Some(self.cfg.timeout.saturating_mul(20)))?;
             let final_url = resp.get_uri().to_string();
             let content_type = resp
                 .headers()
@@ -209,7 +259,7 @@ impl Http {
                     let _ = e; // truncated or stalled body: try again
                     attempt += 1;
                     std::thread::sleep(delay);
-                    delay = delay.saturating_mul(2);
+                    delay = delay.saturating_mul(2).min(MAX_BACKOFF);
                 }
                 Err(e) => {
                     return Err(Miss::Failed(net(format!(
@@ -230,26 +280,39 @@ impl Http {
         let mut delay = self.cfg.backoff;
         let mut attempt = 0;
         loop {
+            // Only a body that broke off is tried again here: `get` has already
+            // retried the request, and not-found or over-limit never change.
             match self.download_once(url, dest, limit) {
-                Err(e) if e.kind() == ErrorKind::NetworkError && attempt < self.cfg.retries => {
+                Err((e, true)) if attempt < self.cfg.retries => {
+                    let _ = e;
                     attempt += 1;
                     std::thread::sleep(delay);
-                    delay = delay.saturating_mul(2);
+                    delay = delay.saturating_mul(2).min(MAX_BACKOFF);
                 }
-                other => return other,
+                Err((e, _)) => return Err(e),
+                Ok(v) => return Ok(v),
             }
         }
     }
 
-    fn download_once(&self, url: &str, dest: &Path, limit: u64) -> Result<([u8; 32], u64)> {
-        let resp = match self.get(url, "*/*") {
+    /// One download; an error says whether trying again could help.
+    fn download_once(
+        &self,
+        url: &str,
+        dest: &Path,
+        limit: u64,
+    ) -> std::result::Result<([u8; 32], u64), (Error, bool)> {
+        let resp = match self.get(url, "*/*", None) {
             Ok(r) => r,
-            Err(Miss::NotFound) => return Err(net(format!("GET {url}: not found"))),
-            Err(Miss::Failed(e)) => return Err(e),
+            Err(Miss::NotFound) => return Err((net(format!("GET {url}: not found")), false)),
+            Err(Miss::Failed(e)) => return Err((e, false)),
         };
         let expected_len = resp.body().content_length();
         if expected_len.is_some_and(|n| n > limit) {
-            return Err(net(format!("{url} is larger than the {limit}-byte limit")));
+            return Err((
+                net(format!("{url} is larger than the {limit}-byte limit")),
+                false,
+            ));
         }
         let mut reader = resp.into_body().into_with_config().limit(limit).reader();
         let mut file = std::fs::OpenOptions::new()
@@ -257,13 +320,7 @@ impl Http {
             .create(true)
             .truncate(true)
             .open(dest)
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::UsageError,
-                    "online",
-                    format!("cannot write {}: {e}", dest.display()),
-                )
-            })?;
+            .map_err(|e| (cannot_write(dest, &e), false))?;
         let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
         let mut buf = vec![0u8; 1 << 20];
         let mut total: u64 = 0;
@@ -272,28 +329,28 @@ impl Http {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(net(format!("{url}: the download broke off: {e}"))),
+                Err(_) if total >= limit => {
+                    let msg = format!("{url} is larger than the {limit}-byte limit");
+                    return Err((net(msg), false));
+                }
+                Err(e) => return Err((net(format!("{url}: the download broke off: {e}")), true)),
             };
             let chunk = buf.get(..n).unwrap_or_default();
             ctx.update(chunk);
-            file.write_all(chunk).map_err(|e| {
-                Error::new(
-                    ErrorKind::UsageError,
-                    "online",
-                    format!("cannot write {}: {e}", dest.display()),
-                )
-            })?;
+            file.write_all(chunk)
+                .map_err(|e| (cannot_write(dest, &e), false))?;
             total = total.saturating_add(n as u64);
         }
         if expected_len.is_some_and(|n| n != total) {
-            return Err(net(format!(
+            let msg = format!(
                 "{url}: the body ended after {total} bytes of {}",
                 expected_len.unwrap_or_default()
-            )));
+            );
+            return Err((net(msg), true));
         }
         file.flush()
             .and_then(|()| file.sync_all())
-            .map_err(|e| Error::new(ErrorKind::UsageError, "online", e.to_string()))?;
+            .map_err(|e| (cannot_write(dest, &e), false))?;
         let mut out = [0u8; 32];
         out.copy_from_slice(ctx.finish().as_ref());
         Ok((out, total))

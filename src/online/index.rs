@@ -408,6 +408,18 @@ mod tests {
     }
 
     #[test]
+    fn credentials_never_reach_messages() {
+        assert_eq!(
+            crate::online::http::redact("GET https://user:tok@h.example/simple/p/: HTTP 500"),
+            "GET https://***@h.example/simple/p/: HTTP 500"
+        );
+        assert_eq!(
+            crate::online::http::redact("a http://h/x and https://t@h2"),
+            "a http://h/x and https://***@h2"
+        );
+    }
+
+    #[test]
     fn names_and_integrity_urls() {
         assert_eq!(normalize("Foo.Bar__baz"), "foo-bar-baz");
         assert_eq!(

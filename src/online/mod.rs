@@ -146,15 +146,18 @@ pub fn fetch_and_verify(
         },
     };
     let project = index::normalize(&req.project);
+    // `:all:` never covers a requirement the caller gave a policy for: only
+    // naming it does (§7.7.3, "the policy for that project").
+    let explicit_applies = policy.explicit.is_some() && req.requested;
     let allowed = policy
         .allow_unattested
         .iter()
-        .any(|a| a == ":all:" || index::normalize(a) == project);
+        .any(|a| (a == ":all:" && !explicit_applies) || index::normalize(a) == project);
     if provenance.is_none() && !allowed {
         let place = match (&listing, &provenance_url) {
             (None, _) => "it is not listed on any configured index".to_owned(),
             (Some(_), None) => "its index lists no provenance".to_owned(),
-            (Some(_), Some(u)) => format!("{u} does not exist"),
+            (Some(_), Some(u)) => format!("{} does not exist", http::redact(u)),
         };
         return Err(Error::new(
             ErrorKind::NoAttestations,
@@ -184,7 +187,7 @@ pub fn fetch_and_verify(
             sha256: req.sha256.clone(),
             policy: "unattested-allowed",
             verification: None,
-            provenance_url,
+            provenance_url: provenance_url.as_deref().map(http::redact),
         });
     };
     let (chosen, label) = match (&policy.explicit, req.requested) {
@@ -207,7 +210,7 @@ pub fn fetch_and_verify(
         sha256: req.sha256.clone(),
         policy: label,
         verification: Some(verification),
-        provenance_url,
+        provenance_url: provenance_url.as_deref().map(http::redact),
     })
 }
 

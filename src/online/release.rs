@@ -20,6 +20,10 @@ use crate::trust_root::TrustedRoot;
 use crate::verify::Verification;
 use crate::wheel;
 
+/// At most this many `*.intoto.jsonl` assets, and bytes in all of them.
+const MAX_ASSETS: usize = 64;
+const MAX_ASSET_BYTES: usize = 128 << 20;
+
 /// What `verify_release` is asked.
 #[derive(Debug, Clone)]
 pub struct ReleaseRequest {
@@ -124,6 +128,7 @@ fn provenance_assets(
     let doc = crate::json::parse(&release.body, 16 << 20, "release")
         .map_err(|e| net(format!("{url}: {}", e.detail())))?;
     let mut assets = Vec::new();
+    let mut total = 0usize;
     for a in doc
         .get("assets")
         .and_then(Value::as_array)
@@ -139,6 +144,13 @@ fn provenance_assets(
         if !name.ends_with(".intoto.jsonl") {
             continue;
         }
+        if assets.len() >= MAX_ASSETS || total >= MAX_ASSET_BYTES {
+            return Err(net(format!(
+                "release {} has more provenance than this tool reads \
+                 ({MAX_ASSETS} files or {MAX_ASSET_BYTES} bytes)",
+                req.tag
+            )));
+        }
         let body = match http.fetch(
             link,
             "application/octet-stream",
@@ -149,6 +161,7 @@ fn provenance_assets(
             Err(Miss::NotFound) => return Err(net(format!("{link}: not found"))),
             Err(Miss::Failed(e)) => return Err(e),
         };
+        total = total.saturating_add(body.len());
         assets.push((name.to_owned(), body));
     }
     if assets.is_empty() {
@@ -190,10 +203,16 @@ fn release_files(
             Err(Miss::NotFound) => continue,
             Err(Miss::Failed(e)) => return Err(e),
         };
+        // The version's distributions, and any file whose name we cannot parse
+        // (`.tar.bz2`, odd wheel names) but that mentions the version: such a
+        // file is verified too rather than silently left out.
         let files: Vec<index::IndexFile> =
             index::parse_page(&fetched.body, &fetched.content_type, &fetched.url)?
                 .into_iter()
-                .filter(|f| Dist::parse(&f.filename).is_ok_and(|d| d.version() == &version))
+                .filter(|f| match Dist::parse(&f.filename) {
+                    Ok(d) => d.version() == &version,
+                    Err(_) => f.filename.contains(&format!("-{raw}")),
+                })
                 .collect();
         if !files.is_empty() {
             return Ok(files);

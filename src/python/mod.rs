@@ -372,6 +372,13 @@ fn make_http(
     let cert_pem = cert
         .map(|p| crate::io::read_limited(p, crate::limits::TRUST_ROOT, "certificate bundle"))
         .transpose()?;
+    if retries > 10 {
+        return Err(Error::new(
+            crate::ErrorKind::UsageError,
+            "online",
+            "retries must be between 0 and 10",
+        ));
+    }
     if !(timeout.is_finite() && timeout > 0.0 && timeout <= 3600.0) {
         return Err(Error::new(
             crate::ErrorKind::UsageError,

@@ -470,3 +470,33 @@ def test_https_index_trusted_through_cert(
         )
     assert code == 0, out + err
     assert imports(target, "abi3info")
+
+
+def test_sdists_are_not_resolved_unless_allowed(target: str) -> None:
+    """Resolving an sdist would run its build code before verification: by
+    default pip may only pick wheels, so an sdist-only project fails (exit 4)
+    without its sdist ever being fetched."""
+    sdist = Dist("buildme", "1.0", "buildme-1.0.tar.gz", b"not even a tarball")
+    index = Index([sdist])
+    before = pip_list(target)
+    with serve(index) as url:
+        code, _, err = run("install", "buildme==1.0", "--index-url", url, "--python", target)
+    assert code == 4
+    assert "NetworkError" in err
+    assert "pip could not resolve" in err
+    assert not any(h.startswith("/files/") for h in index.hits)
+    assert pip_list(target) == before
+
+
+def test_all_does_not_cover_a_requirement_with_a_policy(target: str) -> None:
+    d = abi3info()
+    d.provenance = None
+    code, text = _fault(target, [d], "abi3info==2024.10.8", *POLICY, "--allow-unattested", ":all:")
+    assert code == 3
+    assert "NoAttestations" in text
+
+
+def test_retries_are_bounded() -> None:
+    code, _, err = run("install", "x==1", "--retries", "99")
+    assert code == 2
+    assert "--retries must be between 0 and 10" in err

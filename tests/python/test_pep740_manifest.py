@@ -86,9 +86,12 @@ def test_python_api(entry: dict[str, Any], i: int, check: dict[str, Any], tmp_pa
     policy = _policy(check["policy"])
     root = TrustedRoot.staging() if check["policy"].get("trust_root") == "staging" else None
     artifact, sha = _target(entry, check, tmp_path)
+    if policy is None:
+        # The API cannot be called without a policy (it is a required argument);
+        # test_cli runs this check: no policy flag is a usage error there.
+        assert _want(entry, i, check) == "UsageError"
+        return
     try:
-        if policy is None:
-            raise errors.UsageError("the check names no publisher or identity")
         verify_wheel(artifact, PEP740 / entry["file"], policy=policy, trusted_root=root, sha256=sha)
         got = "pass"
     except errors.Error as err:
