@@ -556,37 +556,42 @@ fn check_github(claims: &Claims, st: &Statement, expected: &SlsaSource) -> Resul
         dep.as_deref(),
         s("/buildDefinition/resolvedDependencies/0/uri"),
     )?;
-    m(
-        "resolvedDependencies[0].digest.gitCommit",
-        claims.ext(oid::SOURCE_REPOSITORY_DIGEST),
-        s("/buildDefinition/resolvedDependencies/0/digest/gitCommit"),
-    )?;
-    let gh = "/buildDefinition/internalParameters/github";
-    m(
-        "github.event_name",
-        claims.ext(oid::BUILD_TRIGGER),
-        s(&format!("{gh}/event_name")),
-    )?;
-    m(
-        "github.repository_id",
-        claims.ext(oid::SOURCE_REPOSITORY_IDENTIFIER),
-        s(&format!("{gh}/repository_id")),
-    )?;
-    m(
-        "github.repository_owner_id",
-        claims.ext(oid::SOURCE_REPOSITORY_OWNER_IDENTIFIER),
-        s(&format!("{gh}/repository_owner_id")),
-    )?;
-    m(
-        "github.runner_environment",
-        claims.ext(oid::RUNNER_ENVIRONMENT),
-        s(&format!("{gh}/runner_environment")),
-    )?;
-    m(
-        "runDetails.metadata.invocationId",
-        claims.ext(oid::RUN_INVOCATION_URI),
-        s("/runDetails/metadata/invocationId"),
-    )?;
+    // Predicate fields that must equal one certificate extension each.
+    let same_as_extension = [
+        (
+            "resolvedDependencies[0].digest.gitCommit",
+            oid::SOURCE_REPOSITORY_DIGEST,
+            "/buildDefinition/resolvedDependencies/0/digest/gitCommit",
+        ),
+        (
+            "github.event_name",
+            oid::BUILD_TRIGGER,
+            "/buildDefinition/internalParameters/github/event_name",
+        ),
+        (
+            "github.repository_id",
+            oid::SOURCE_REPOSITORY_IDENTIFIER,
+            "/buildDefinition/internalParameters/github/repository_id",
+        ),
+        (
+            "github.repository_owner_id",
+            oid::SOURCE_REPOSITORY_OWNER_IDENTIFIER,
+            "/buildDefinition/internalParameters/github/repository_owner_id",
+        ),
+        (
+            "github.runner_environment",
+            oid::RUNNER_ENVIRONMENT,
+            "/buildDefinition/internalParameters/github/runner_environment",
+        ),
+        (
+            "runDetails.metadata.invocationId",
+            oid::RUN_INVOCATION_URI,
+            "/runDetails/metadata/invocationId",
+        ),
+    ];
+    for (what, ext, ptr) in same_as_extension {
+        m(what, claims.ext(ext), s(ptr))?;
+    }
     // §7.5.10 expectations, from the certificate's source ref (.1.14).
     let cert_ref = claims.ext(oid::SOURCE_REPOSITORY_REF);
     check_ref_expectations(

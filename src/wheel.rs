@@ -487,44 +487,16 @@ fn pep740_policy(
 /// `AttestationObjectInvalid` when the document is not a provenance object
 /// or names no publisher; `PublisherKindUnsupported` for an unknown kind.
 pub fn index_asserted_policy(data: &[u8]) -> Result<Policy> {
-    let bad = |d: &str| Error::new(ErrorKind::AttestationObjectInvalid, "1.7", d.to_owned());
+    let bad = |d: String| Error::new(ErrorKind::AttestationObjectInvalid, "1.7", d);
     let v = json::parse(trim(data), limits::PROVENANCE, "provenance")?;
-    let p = v
+    let mut p = v
         .pointer("/attestation_bundles/0/publisher")
         .and_then(Value::as_object)
-        .ok_or_else(|| bad("the provenance names no publisher"))?;
-    let s = |k: &str| -> Result<String> {
-        p.get(k)
-            .and_then(Value::as_str)
-            .filter(|x| !x.is_empty())
-            .map(str::to_owned)
-            .ok_or_else(|| bad(&format!("the index publisher has no {k}")))
-    };
-    let o = |k: &str| {
-        p.get(k)
-            .and_then(Value::as_str)
-            .filter(|x| !x.is_empty())
-            .map(str::to_owned)
-    };
+        .cloned()
+        .ok_or_else(|| bad("the provenance names no publisher".into()))?;
     let kind = p.get("kind").and_then(Value::as_str).unwrap_or("");
-    Ok(Policy::Publisher(match kind {
-        "GitHub" => Publisher::GitHub {
-            repository: s("repository")?,
-            workflow: s("workflow")?,
-            environment: o("environment"),
-        },
-        "GitLab" => Publisher::GitLab {
-            repository: s("repository")?,
-            workflow_filepath: s("workflow_filepath")?,
-            environment: o("environment"),
-        },
-        "Google" => Publisher::Google { email: s("email")? },
-        "CircleCI" => Publisher::CircleCi {
-            project_id: s("project_id")?,
-            pipeline_definition_id: s("pipeline_definition_id")?,
-            vcs_origin: o("vcs_origin"),
-            vcs_ref: o("vcs_ref"),
-        },
+    let lower = match kind {
+        "GitHub" | "GitLab" | "Google" | "CircleCI" => kind.to_ascii_lowercase(),
         other => {
             return Err(Error::new(
                 ErrorKind::PublisherKindUnsupported,
@@ -532,7 +504,12 @@ pub fn index_asserted_policy(data: &[u8]) -> Result<Policy> {
                 format!("unknown publisher kind {other:?}"),
             ))
         }
-    }))
+    };
+    p.insert("kind".into(), Value::from(lower));
+    // The same constructor as a caller's policy; its complaints (a missing
+    // or empty field) are about the index's document here.
+    Policy::from_json(&Value::Object(p).to_string())
+        .map_err(|e| bad(format!("the index publisher: {}", e.detail())))
 }
 
 /// §7.7.2: the index's publisher object must name the expected publisher.

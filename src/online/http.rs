@@ -108,6 +108,36 @@ fn cannot_write(dest: &Path, e: &std::io::Error) -> Error {
 /// The longest backoff between two attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
+/// Retries left and the next wait: doubling from the configured backoff,
+/// capped at [`MAX_BACKOFF`]. One per retry loop.
+struct Backoff {
+    delay: Duration,
+    left: u32,
+    attempts: u32,
+}
+
+impl Backoff {
+    fn new(cfg: &HttpConfig) -> Self {
+        Self {
+            delay: cfg.backoff,
+            left: cfg.retries,
+            attempts: 1,
+        }
+    }
+
+    /// Sleep before the next attempt; false when no retry is left.
+    fn wait(&mut self) -> bool {
+        if self.left == 0 {
+            return false;
+        }
+        self.left -= 1;
+        self.attempts += 1;
+        std::thread::sleep(self.delay);
+        self.delay = self.delay.saturating_mul(2).min(MAX_BACKOFF);
+        true
+    }
+}
+
 impl Http {
     /// Build the client.
     ///
@@ -164,8 +194,7 @@ impl Http {
         accept: &str,
         deadline: Option<Duration>,
     ) -> std::result::Result<ureq::http::Response<ureq::Body>, Miss> {
-        let mut delay = self.cfg.backoff;
-        let mut attempt = 0;
+        let mut backoff = Backoff::new(&self.cfg);
         loop {
             let result = self
                 .agent
@@ -191,20 +220,17 @@ impl Http {
                     ureq::Error::BadUri(_) | ureq::Error::InvalidProxyUrl | ureq::Error::Tls(_)
                 ),
             };
-            if !retry || attempt >= self.cfg.retries {
+            if !(retry && backoff.wait()) {
                 let why = match result {
                     Ok(r) => format!("HTTP {}", r.status()),
                     Err(e) => e.to_string(),
                 };
-                let tries = attempt + 1;
+                let tries = backoff.attempts;
                 return Err(Miss::Failed(net(format!(
                     "GET {url}: {why} (after {tries} attempt{})",
                     if tries == 1 { "" } else { "s" }
                 ))));
             }
-            attempt += 1;
-            std::thread::sleep(delay);
-            delay = delay.saturating_mul(2).min(MAX_BACKOFF);
         }
     }
 
@@ -220,8 +246,7 @@ impl Http {
         limit: u64,
         what: &str,
     ) -> std::result::Result<Fetched, Miss> {
-        let mut delay = self.cfg.backoff;
-        let mut attempt = 0;
+        let mut backoff = Backoff::new(&self.cfg);
         loop {
             // A whole document must arrive within 20 read timeouts (5 min by
             // default): a server dripping a byte per timeout cannot hang us.
@@ -255,12 +280,8 @@ impl Http {
                         "{what} from {url} is larger than the {limit}-byte limit"
                     ))))
                 }
-                Err(e) if attempt < self.cfg.retries => {
-                    let _ = e; // truncated or stalled body: try again
-                    attempt += 1;
-                    std::thread::sleep(delay);
-                    delay = delay.saturating_mul(2).min(MAX_BACKOFF);
-                }
+                // a truncated or stalled body: try again while retries last
+                Err(_) if backoff.wait() => {}
                 Err(e) => {
                     return Err(Miss::Failed(net(format!(
                         "{what} from {url} did not arrive whole: {e}"
@@ -277,18 +298,12 @@ impl Http {
     /// `NetworkError` (status, timeout, truncation, over `limit`);
     /// `UsageError` if `dest` cannot be written.
     pub fn download(&self, url: &str, dest: &Path, limit: u64) -> Result<([u8; 32], u64)> {
-        let mut delay = self.cfg.backoff;
-        let mut attempt = 0;
+        let mut backoff = Backoff::new(&self.cfg);
         loop {
             // Only a body that broke off is tried again here: `get` has already
             // retried the request, and not-found or over-limit never change.
             match self.download_once(url, dest, limit) {
-                Err((e, true)) if attempt < self.cfg.retries => {
-                    let _ = e;
-                    attempt += 1;
-                    std::thread::sleep(delay);
-                    delay = delay.saturating_mul(2).min(MAX_BACKOFF);
-                }
+                Err((_, true)) if backoff.wait() => {}
                 Err((e, _)) => return Err(e),
                 Ok(v) => return Ok(v),
             }

@@ -88,28 +88,14 @@ pub fn fetch_and_verify(
     trust: &TrustedRoot,
     dir: &Path,
 ) -> Result<FileOutcome> {
-    let filename = req
+    let tail = req
         .url
         .split(['#', '?'])
         .next()
         .and_then(|u| u.rsplit('/').next())
-        .filter(|n| !n.is_empty() && *n != "." && *n != ".." && !n.contains('\\'))
-        .ok_or_else(|| {
-            Error::new(
-                ErrorKind::ArtifactNameInvalid,
-                "1.1.2",
-                format!("no file name in {}", req.url),
-            )
-        })?
-        .to_owned();
-    let filename = percent_decode(&filename);
-    if filename.contains(['/', '\\']) || filename.starts_with('.') {
-        return Err(Error::new(
-            ErrorKind::ArtifactNameInvalid,
-            "1.1.2",
-            format!("unsafe file name {filename:?}"),
-        ));
-    }
+        .unwrap_or("");
+    let filename = percent_decode(tail);
+    check_filename(&filename)?;
     let want = parse_hex_digest(&req.sha256)?;
     let (listing, index_url) = find_on_index(http, req, &filename, &policy.indexes)?;
     if let Some(listed) = listing.as_ref().and_then(|f| f.sha256.as_deref()) {
@@ -214,6 +200,30 @@ pub fn fetch_and_verify(
     })
 }
 
+/// A file name we write into our directory and into pip's requirements file:
+/// non-empty, not hidden, only the characters distribution names use (so no
+/// separators, drive letters, spaces, `#` comments or `${VAR}` expansion).
+///
+/// # Errors
+/// `ArtifactNameInvalid` otherwise.
+pub(crate) fn check_filename(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && !name.starts_with('.')
+        && name.len() <= 255
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+' | '!'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorKind::ArtifactNameInvalid,
+            "1.1.2",
+            format!("unsafe file name {name:?}"),
+        ))
+    }
+}
+
 fn parse_hex_digest(s: &str) -> Result<[u8; 32]> {
     crate::io::parse_digest_arg(&format!("sha256:{s}")).map_err(|_| {
         Error::new(
@@ -277,4 +287,40 @@ fn percent_decode(s: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_checked_after_decoding() {
+        assert!(check_filename("abi3info-2024.10.8-py3-none-any.whl").is_ok());
+        assert!(check_filename("pkg-1.0+local.tar.gz").is_ok());
+        for bad in [
+            "",
+            ".",
+            "..",
+            ".hidden.whl",
+            "a/b.whl",
+            "a\\b.whl",
+            "C:x.whl",
+            "a b.whl",
+            "a#b.whl",
+            "${HOME}.whl",
+            "a\u{0}.whl",
+            "é.whl",
+        ] {
+            assert_eq!(
+                check_filename(bad).map_err(|e| e.kind()),
+                Err(ErrorKind::ArtifactNameInvalid),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(percent_decode("a%2Fb%2e%2E"), "a/b..");
+        assert_eq!(
+            check_filename(&percent_decode("..%2F..%2Fx.whl")).map_err(|e| e.kind()),
+            Err(ErrorKind::ArtifactNameInvalid)
+        );
+    }
 }

@@ -241,13 +241,7 @@ fn check_file(
             f.filename
         ))
     })?;
-    if f.filename.contains(['/', '\\']) || f.filename.starts_with('.') {
-        return Err(Error::new(
-            ErrorKind::ArtifactNameInvalid,
-            "1.1.2",
-            format!("unsafe file name {:?}", f.filename),
-        ));
-    }
+    super::check_filename(&f.filename)?;
     let (digest, _) = http.download(&f.url, &dir.join(&f.filename), super::ARTIFACT_LIMIT)?;
     if hex(&digest) != listed {
         return Err(Error::mismatch(

@@ -382,9 +382,18 @@ def test_download_writes_a_wheelhouse_that_verifies_offline(tmp_path: Path, targ
 
 
 def test_usage_errors() -> None:
-    assert run("install")[0] == 2
-    assert run("install", "x", "--repository", "a/b")[0] == 2  # --workflow missing
-    assert run("verify", "x.whl", "--repository", "a/b", "--workflow", "w.yml", "--", "-U")[0] == 2
+    for argv, why in [
+        (("install",), "name at least one requirement"),
+        (("install", "x", "--repository", "a/b"), "--repository and --workflow go together"),
+        (
+            ("verify", "x.whl", "--repository", "a/b", "--workflow", "w.yml", "--", "-U"),
+            "only goes with install",
+        ),
+    ]:
+        code, _, err = run(*argv)
+        assert code == 2, argv
+        assert err.startswith("FAILED  UsageError:"), err
+        assert why in err
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")
