@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -18,7 +19,6 @@ nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHON_TOOLS = ["maturin>=1.16,<2", "pytest>=8"]
-BUILD_TOOLS = ["maturin>=1.16,<2", "ziglang==0.17.1"]
 
 
 def _develop(session: nox.Session, *features: str) -> None:
@@ -89,12 +89,79 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+# The release toolchain (rust, maturin, ziglang), defined only there; release.yml reads it too.
+BUILD_TOOLS_FILE = Path(".github") / "build-tools.toml"
+BUILD_TOOL_LINE = re.compile(
+    r'(?P<name>rust|maturin|ziglang) = "(?P<version>[0-9]+\.[0-9]+\.[0-9]+)"'
+)
+
+
+def _build_tools() -> dict[str, str]:
+    """{tool: version} from BUILD_TOOLS_FILE: `name = "X.Y.Z"` lines, comments, nothing else."""
+    tools: dict[str, str] = {}
+    for number, line in enumerate(BUILD_TOOLS_FILE.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        match = BUILD_TOOL_LINE.fullmatch(line)
+        if not match or match["name"] in tools:
+            raise ValueError(f"{BUILD_TOOLS_FILE}:{number}: not a tool = X.Y.Z line: {line!r}")
+        tools[match["name"]] = match["version"]
+    if set(tools) != {"rust", "maturin", "ziglang"}:
+        raise ValueError(
+            f"{BUILD_TOOLS_FILE}: needs rust, maturin and ziglang, has {sorted(tools)}"
+        )
+    return tools
+
+
+def _in_ci() -> bool:
+    """GitHub Actions (and most CI systems) set CI=true."""
+    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false"}
+
+
+def _rust_env(session: nox.Session, rust: str) -> dict[str, str]:
+    """RUSTUP_TOOLCHAIN=<rust> if rustup already has that toolchain (it is never downloaded)."""
+    if "RUSTUP_TOOLCHAIN" in os.environ or not shutil.which("rustup"):
+        return {}
+    listed = session.run("rustup", "toolchain", "list", external=True, silent=True)
+    names = [line.split()[0] for line in str(listed).splitlines() if line.strip()]
+    return {"RUSTUP_TOOLCHAIN": rust} if any(n.startswith(f"{rust}-") for n in names) else {}
+
+
+def _check_toolchain(session: nox.Session, tools: dict[str, str], env: dict[str, str]) -> dict:
+    """The versions this build uses; a Rust other than the release's warns, or fails in CI."""
+    rustc = str(session.run("rustc", "--version", env=env, external=True, silent=True)).strip()
+    maturin = str(session.run("maturin", "--version", silent=True)).strip()
+    zig = "import importlib.metadata as m; print(m.version('ziglang'))"
+    ziglang = str(session.run("python", "-c", zig, silent=True)).strip()
+    if maturin != f"maturin {tools['maturin']}" or ziglang != tools["ziglang"]:
+        session.error(f"{maturin}, ziglang {ziglang}: not the pins of {BUILD_TOOLS_FILE}")
+    matches = rustc.startswith(f"rustc {tools['rust']} ")
+    if not matches:
+        message = (
+            f"{rustc} is not the release's Rust {tools['rust']} ({BUILD_TOOLS_FILE}): these "
+            f"wheels cannot be byte-identical to the released ones; `rustup toolchain install "
+            f"{tools['rust']}` and nox uses it"
+        )
+        if _in_ci():
+            session.error(message)
+        session.warn(message)
+    return {
+        "rustc": rustc,
+        "maturin": maturin,
+        "ziglang": ziglang,
+        "release_toolchain": tools,
+        "matches_release_toolchain": matches,
+    }
+
+
 # Every build clones into this same path: maturin's SBOM records the source directory
 # (`path+file://…`), so a wheel is reproducible only together with its build path.
 BUILD_SRC = Path(tempfile.gettempdir()) / "slsa-verify-rs-build" / "src"
 
 
-def _build_clean(session: nox.Session, workdir: Path, commit: str, epoch: str) -> Path:
+def _build_clean(
+    session: nox.Session, workdir: Path, commit: str, epoch: str, rust_env: dict[str, str]
+) -> Path:
     """Build `commit` from a fresh clone with an empty CARGO_TARGET_DIR; return the dist dir.
 
     A clone of the commit, not the work tree, is built: uncommitted edits never reach a release
@@ -108,6 +175,7 @@ def _build_clean(session: nox.Session, workdir: Path, commit: str, epoch: str) -
     session.run("git", "clone", "--quiet", "--no-checkout", ".", str(src), external=True)
     session.run("git", "-C", str(src), "checkout", "--quiet", "--detach", commit, external=True)
     env = {
+        **rust_env,
         "SOURCE_DATE_EPOCH": epoch,
         "CARGO_TARGET_DIR": str(target),
         "CARGO_TERM_COLOR": "never",
@@ -135,10 +203,16 @@ def _to_dist(session: nox.Session, built: Path) -> None:
 def build(session: nox.Session) -> None:
     """Release files in dist/: abi3 wheel (manylinux2014 on Linux) and sdist, built from clean.
 
-    `nox -s build -- check` builds twice, each from its own clone and CARGO_TARGET_DIR, and
-    fails unless the two wheels are byte-identical (RELEASING.md, reproducible builds).
+    The toolchain is the release's (.github/build-tools.toml): pinned maturin and zig, and the
+    pinned Rust if rustup has it; another Rust warns, or fails when CI is set. dist/BUILD-INFO.json
+    records the versions used. `nox -s build -- check` builds twice, each from a fresh clone in
+    the same directory with the same emptied CARGO_TARGET_DIR, and fails unless the two wheels
+    are byte-identical (RELEASING.md, reproducible builds).
     """
-    session.install(*BUILD_TOOLS)
+    tools = _build_tools()
+    session.install(f"maturin=={tools['maturin']}", f"ziglang=={tools['ziglang']}")
+    rust_env = _rust_env(session, tools["rust"])
+    info = _check_toolchain(session, tools, rust_env)
     if session.run("git", "status", "--porcelain", external=True, silent=True).strip():
         session.warn("the work tree has uncommitted changes: building the last commit only")
     runs = 2 if "check" in session.posargs else 1
@@ -148,7 +222,7 @@ def build(session: nox.Session) -> None:
         built, wheels, sdists = [], [], []
         for n in range(1, runs + 1):
             start = time.monotonic()
-            out = _build_clean(session, Path(tmp) / f"build-{n}", commit, epoch.strip())
+            out = _build_clean(session, Path(tmp) / f"build-{n}", commit, epoch.strip(), rust_env)
             took = time.monotonic() - start
             (wheel,) = out.glob("*.whl")
             (sdist,) = out.glob("*.tar.gz")
@@ -166,6 +240,10 @@ def build(session: nox.Session) -> None:
         if runs == 2:
             session.log(f"reproducible: both clean builds gave sha256 {wheels[0]}")
         _to_dist(session, built[0])
+    info = {"commit": commit, "source_date_epoch": epoch.strip(), **info}
+    info["files"] = {path.name: _sha256(path) for path in sorted(Path("dist").iterdir())}
+    Path("dist", "BUILD-INFO.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    session.log(f"toolchain: {info['rustc']}, {info['maturin']}, ziglang {info['ziglang']}")
 
 
 @nox.session
