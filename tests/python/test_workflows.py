@@ -441,4 +441,7 @@ def test_release_builds_with_the_pinned_tools() -> None:
     assert installs
     assert set(installs) == {'"$toolchain"'}
     assert ci.count("sed -n 's/^rust = ") == len(installs)
-    assert "python -m nox -s build -- check" in _jobs(ci)["reproducible"]
+    reproducible = _jobs(ci)["reproducible"]
+    assert re.search(
+        r'- run: python -m nox -s build -- check\n        env:\n          CI: "true"', reproducible
+    )
