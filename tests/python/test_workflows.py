@@ -96,7 +96,7 @@ def _top_permissions(text: str) -> dict[str, str]:
 # `release` is the approval point of release.yml, `pypi` the one PyPI's Trusted Publisher trusts.
 PROTECTED_ENVIRONMENTS = frozenset({"release", "pypi"})
 # A job-level `if:` with one of these runs the job even when a job it needs failed or was
-# rejected, so such a `needs:` is no gate.
+# rejected, so such a `needs:` is no gate; nor is a needed job with `continue-on-error`.
 RUNS_AFTER_FAILURE = re.compile(r"\b(?:always|failure|cancelled)\s*\(")
 
 
@@ -108,6 +108,7 @@ class Job:
     needs: tuple[str, ...]
     environment: str | None
     condition: str | None  # the job-level `if:`
+    continue_on_error: str | None
     uses: str | None  # a reusable workflow: it gets exactly `permissions`
 
 
@@ -149,12 +150,14 @@ def _parse_jobs(text: str) -> dict[str, Job]:
             assert len(names) == 1, f"{name}: environment without one name: {env_block}"
             environment = names[0]
         condition, _ = _scalar_or_block(job, "if")
+        continue_on_error, _ = _scalar_or_block(job, "continue-on-error")
         uses, _ = _scalar_or_block(job, "uses")
         jobs[name] = Job(
             permissions=permissions,
             needs=tuple(n.strip("\"'") for n in needs),
             environment=environment.strip("\"'") if environment else None,
             condition=condition,
+            continue_on_error=continue_on_error,
             uses=uses,
         )
     for name, job in jobs.items():
@@ -170,7 +173,8 @@ def _privileged(job: Job) -> bool:
 
 def ungated_privileged_jobs(jobs: dict[str, Job]) -> list[str]:
     """Jobs with a write scope that neither run in a protected environment nor need (directly
-    or transitively, with no `if: always()`-like condition on the way) a job that does."""
+    or transitively, with no `if: always()`-like condition or `continue-on-error` on the way) a
+    job that does."""
 
     def gated(name: str, seen: frozenset[str]) -> bool:
         job = jobs[name]
@@ -178,7 +182,10 @@ def ungated_privileged_jobs(jobs: dict[str, Job]) -> list[str]:
             return True
         if name in seen or (job.condition and RUNS_AFTER_FAILURE.search(job.condition)):
             return False
-        return any(gated(need, seen | {name}) for need in job.needs)
+        return any(
+            jobs[need].continue_on_error in {None, "false"} and gated(need, seen | {name})
+            for need in job.needs
+        )
 
     return sorted(n for n, job in jobs.items() if _privileged(job) and not gated(n, frozenset()))
 
@@ -364,6 +371,9 @@ def test_gate_check_flags_a_job_that_runs_even_if_the_approval_is_rejected() -> 
     jobs = _release_jobs()
     jobs["attest"] = dataclasses.replace(jobs["attest"], condition="${{ always() }}")
     assert ungated_privileged_jobs(jobs) == ["attest"]
+    jobs = _release_jobs()
+    jobs["approve"] = dataclasses.replace(jobs["approve"], continue_on_error="true")
+    assert ungated_privileged_jobs(jobs) == ["attest", "provenance"]
     jobs = _release_jobs()
     jobs["approve"] = dataclasses.replace(jobs["approve"], environment=None)
     jobs["publish"] = dataclasses.replace(jobs["publish"], environment=None)
