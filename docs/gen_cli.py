@@ -59,8 +59,10 @@ def _short(action: argparse.Action) -> str:
     """An argument in the usage line: its first flag only."""
     if not action.option_strings:
         return _synopsis(action)
-    flag = action.option_strings[-1] if action.option_strings[-1].startswith("--") else (
-        action.option_strings[0]
+    flag = (
+        action.option_strings[-1]
+        if action.option_strings[-1].startswith("--")
+        else (action.option_strings[0])
     )
     return flag if action.nargs == 0 else f"{flag} {_metavar(action)}"
 
@@ -68,10 +70,12 @@ def _short(action: argparse.Action) -> str:
 def _usage(parser: argparse.ArgumentParser) -> str:
     """The usage line, written the same way on every Python version."""
     group_of = {}
-    for group in parser._mutually_exclusive_groups:
-        for action in group._group_actions:
-            group_of[id(action)] = group
-    optionals, positionals, done = [], [], set()
+    for exclusive in parser._mutually_exclusive_groups:
+        for action in exclusive._group_actions:
+            group_of[id(action)] = exclusive
+    optionals: list[str] = []
+    positionals: list[str] = []
+    done: set[int] = set()
     for action in parser._actions:
         if isinstance(action, argparse._HelpAction) or action.help == argparse.SUPPRESS:
             continue
@@ -91,25 +95,56 @@ def _usage(parser: argparse.ArgumentParser) -> str:
     return " ".join([parser.prog, *optionals, *positionals])
 
 
+def _prose(text: str) -> str:
+    """Parser text as Markdown prose: one line, `<hex>` and `*.jsonl` shown as written."""
+    text = " ".join(text.split())
+    return text.replace("<", "&lt;").replace("*", "\\*").replace("_", "\\_")
+
+
 def _help(action: argparse.Action, prog: str) -> str:
     text = action.help or ""
     if "%" in text:
         text = text % {**vars(action), "prog": prog}
-    return " ".join(text.split())
+    return _prose(text)
 
 
-def _arguments(parser: argparse.ArgumentParser) -> list[str]:
-    exclusive = {}
+def _exclusive(parser: argparse.ArgumentParser) -> dict[int, list[str]]:
+    """For each action in a mutually exclusive group, the flags it cannot be used with."""
+    out = {}
     for group in parser._mutually_exclusive_groups:
         names = [a.option_strings[0] for a in group._group_actions if a.option_strings]
         for action in group._group_actions:
-            exclusive[id(action)] = [n for n in names if n not in action.option_strings]
+            out[id(action)] = [n for n in names if n not in action.option_strings]
+    return out
+
+
+def _item(action: argparse.Action, prog: str, exclusive: dict[int, list[str]]) -> str:
+    """One argument as a list item: synopsis, help, and notes."""
+    notes = []
+    if action.required and action.option_strings:
+        notes.append("required")
+    if isinstance(action, argparse._AppendAction):
+        notes.append("repeatable")
+    if id(action) in exclusive:
+        notes.append("not with " + ", ".join(f"`{n}`" for n in exclusive[id(action)]))
+    line = f"- `{_synopsis(action)}`"
+    described = _help(action, prog)
+    if described:
+        line += f": {described}"
+    if notes:
+        line += f" ({'; '.join(notes)})"
+    return line
+
+
+def _arguments(parser: argparse.ArgumentParser) -> list[str]:
+    exclusive = _exclusive(parser)
     out: list[str] = []
     for group in parser._action_groups:
         actions = [
             a
             for a in group._group_actions
-            if a.help != argparse.SUPPRESS and not isinstance(a, argparse._HelpAction)
+            if a.help != argparse.SUPPRESS
+            and not isinstance(a, (argparse._HelpAction, argparse._SubParsersAction))
         ]
         if not actions:
             continue
@@ -117,21 +152,7 @@ def _arguments(parser: argparse.ArgumentParser) -> list[str]:
             group.title or "", group.title or "Options"
         )
         out += [f"**{title}**", ""]
-        for action in actions:
-            notes = []
-            if action.required and action.option_strings:
-                notes.append("required")
-            if isinstance(action, argparse._AppendAction):
-                notes.append("repeatable")
-            if id(action) in exclusive:
-                notes.append("not with " + ", ".join(f"`{n}`" for n in exclusive[id(action)]))
-            line = f"- `{_synopsis(action)}`"
-            described = _help(action, parser.prog)
-            if described:
-                line += f": {described}"
-            if notes:
-                line += f" ({'; '.join(notes)})"
-            out.append(line)
+        out += [_item(action, parser.prog, exclusive) for action in actions]
         out.append("")
     return out
 
@@ -149,7 +170,7 @@ def render() -> str:
     sub = _commands(parser)
     lines = [HEADER, "## Commands", ""]
     if parser.description:
-        lines += [" ".join(parser.description.split()), ""]
+        lines += [_prose(parser.description), ""]
     for choice in sub._choices_actions:
         lines.append(f"- [`{choice.dest}`](#{choice.dest}): {_help(choice, parser.prog)}")
     lines.append("")
@@ -165,7 +186,7 @@ def render() -> str:
         if aliases:
             lines += ["Also: " + ", ".join(f"`pip-verify {a}`" for a in aliases) + ".", ""]
         if command.description:
-            lines += [" ".join(command.description.split()), ""]
+            lines += [_prose(command.description), ""]
         lines += ["```text", _usage(command), "```", ""]
         lines += _arguments(command)
         if command.epilog:
