@@ -246,7 +246,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} (spec §{}): {}",
+            "{} (step {}): {}",
             self.kind.name(),
             self.step,
             self.detail

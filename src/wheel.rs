@@ -71,6 +71,12 @@ pub fn verify_wheel(
     policy: &Policy,
     trust: &TrustedRoot,
 ) -> Result<Verification> {
+    // §1.1: a missing or unreadable artifact is the caller's error, naming the
+    // path, before any sidecar search could report it as `NoAttestations`.
+    let digest = match known_digest {
+        Some(d) => *d,
+        None => io::sha256_file(path)?,
+    };
     let owned;
     let data = match attestation {
         Some(d) => d,
@@ -87,10 +93,6 @@ pub fn verify_wheel(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let digest = match known_digest {
-        Some(d) => *d,
-        None => io::sha256_file(path)?,
-    };
     verify_attestation(&name, &digest, data, policy, trust)
 }
 

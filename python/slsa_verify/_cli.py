@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """``pip-verify``: arguments, human and ``--json`` output, exit codes.
 
-Exit codes (product.md): 0 verified; 1 verification failed; 2 usage error;
+Exit codes (docs/cli.md): 0 verified; 1 verification failed; 2 usage error;
 3 no attestation available; 4 network or index error; 5 pip failed after
 verification succeeded. Errors never print a Python traceback.
 """
@@ -28,12 +28,13 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
-_EPILOG = """\
+_EPILOG = f"""\
 exit codes: 0 verified, 1 verification failed, 2 usage error,
             3 no attestation available, 4 network or index error,
             5 pip failed after every file verified
 
-docs: verification-spec.md (what is checked) and product.md (this interface)"""
+docs: {errors.DOCS_URL}
+      (docs/ in the source: what each step checks, the errors, this interface)"""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -464,7 +465,7 @@ def _print_error(err: errors.Error, errout: TextIO, label: str | None = None) ->
     where = f"{label}: " if label else ""
     errout.write(f"FAILED  {where}{kind}: {err.detail}\n")
     if err.step:
-        errout.write(f"        spec section {err.step}\n")
+        errout.write(f"        step {err.step}: {err.docs_url}\n")
     hint = _HINTS.get(kind)
     if hint:
         errout.write(f"hint:   {hint}\n")

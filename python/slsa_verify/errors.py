@@ -1,9 +1,13 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Exceptions raised by slsa_verify (verification-spec.md section 9).
+"""Exceptions raised by slsa_verify.
 
 Every failure is a subclass of :class:`Error`. Verification failures are
-:class:`VerificationError` subclasses named like the spec's error kinds, each
+:class:`VerificationError` subclasses, one per way a verification can fail, each
 with a stable ``code``. Names and codes are API: never renamed, only added.
+
+``step`` names the verification step that failed (``"6.5"``); ``docs_url`` is
+its explanation in the project's documentation (``docs/checks.md`` in the source
+repository), and ``docs/errors.md`` describes every class below.
 """
 
 from __future__ import annotations
@@ -90,6 +94,15 @@ __all__ = [
 ]
 
 
+#: The project's documentation: the ``docs/`` folder of the source repository.
+DOCS_URL = "https://github.com/slsa-verify-rs/slsa-verify-rs/blob/main/docs"
+
+
+def step_url(step: str) -> str:
+    """The explanation of verification step ``step`` (``"6.5"``) in the documentation."""
+    return f"{DOCS_URL}/checks.md#step-{step.replace('.', '-')}"
+
+
 class Error(Exception):
     """Base class of every slsa_verify error."""
 
@@ -103,21 +116,28 @@ class Error(Exception):
         step: str = "",
         attestation_index: int | None = None,
     ) -> None:
-        """Record the detail text, the spec step and the attestation index."""
+        """Record the detail text, the verification step and the attestation index."""
         super().__init__(detail)
         self.detail = detail
         self.step = step
         self.attestation_index = attestation_index
 
+    @property
+    def docs_url(self) -> str:
+        """Where the documentation explains this failure: its step, else its class."""
+        if self.step:
+            return step_url(self.step)
+        return f"{DOCS_URL}/errors.md#{type(self).__name__.lower()}"
+
     def diagnostics(self) -> str:
-        """A multi-line explanation for humans: kind, spec step, detail."""
-        where = f" (spec section {self.step})" if self.step else ""
+        """A multi-line explanation for humans: kind, step, detail, where to read more."""
+        where = f" (step {self.step})" if self.step else ""
         index = (
             f"\nattestation: #{self.attestation_index}"
             if self.attestation_index is not None
             else ""
         )
-        return f"{type(self).__name__}{where}\n{self.detail}{index}"
+        return f"{type(self).__name__}{where}\n{self.detail}{index}\nsee {self.docs_url}"
 
 
 class UsageError(Error):

@@ -67,11 +67,15 @@ def test_many_python_threads_at_once() -> None:
 def test_verify_many_keeps_order_and_reports_each_failure(tmp_path: Path) -> None:
     tampered = tmp_path / WHEEL.name
     tampered.write_bytes(WHEEL.read_bytes() + b"\0")
+    # A wheel with no attestation beside it (a missing file would be a UsageError instead).
+    unattested = tmp_path / "unattested" / "unattested-1.0-py3-none-any.whl"
+    unattested.parent.mkdir()
+    unattested.write_bytes(b"not verified")
     items = [
         (WHEEL, PROVENANCE, POLICY),
         (tampered, PROVENANCE, POLICY),
         (WHEEL, PROVENANCE, WRONG),
-        (tmp_path / "missing.whl", None, POLICY),
+        (unattested, None, POLICY),
         (WHEEL, PROVENANCE.read_bytes(), POLICY),
     ] * 20
     for jobs in (1, 2, None):
