@@ -26,6 +26,9 @@ from typing import Any
 
 Json = Any
 
+#: Summary lines of the mutation run, printed at the end of the session.
+SUMMARY: list[str] = []
+
 #: Fields whose string value is standard base64 (bundle, PEP 740 and Rekor bodies).
 B64_KEYS = frozenset(
     {
@@ -127,21 +130,90 @@ def key_of(path: Path_) -> str:
     return ""
 
 
+def field_of(path: Path_) -> str:
+    """The last two dict keys on the path (``inclusionProof.treeSize``): the
+    field a family is named after."""
+    keys = [p for p in path if isinstance(p, str)]
+    return ".".join(keys[-2:])
+
+
+def _der_tlv(data: bytes, pos: int) -> tuple[int, int, int] | None:
+    """(tag, start of value, end of value) of the DER element at ``pos``."""
+    if pos + 2 > len(data):
+        return None
+    tag, length = data[pos], data[pos + 1]
+    start = pos + 2
+    if length & 0x80:
+        n = length & 0x7F
+        if n == 0 or n > 4 or start + n > len(data):
+            return None
+        length = int.from_bytes(data[start : start + n], "big")
+        start += n
+    if start + length > len(data):
+        return None
+    return tag, start, start + length
+
+
+def _der_children(data: bytes, start: int, end: int) -> list[tuple[int, int, int]]:
+    out = []
+    pos = start
+    while pos < end:
+        tlv = _der_tlv(data, pos)
+        if tlv is None:
+            break
+        out.append(tlv)
+        pos = tlv[2]
+    return out
+
+
+def tsa_regions(token: bytes) -> dict[str, tuple[int, int]]:
+    """Byte ranges of an RFC 3161 TimeStampResp: the TSTInfo (signed content),
+    the embedded certificates and the signer info (signature)."""
+    out: dict[str, tuple[int, int]] = {}
+    resp = _der_tlv(token, 0)
+    if resp is None:
+        return out
+    kids = _der_children(token, resp[1], resp[2])
+    if len(kids) < 2:
+        return out
+    content_info = _der_children(token, kids[1][1], kids[1][2])  # contentType, [0]
+    if len(content_info) < 2:
+        return out
+    signed = _der_children(token, content_info[1][1], content_info[1][2])
+    if not signed:
+        return out
+    for tag, s, e in _der_children(token, signed[0][1], signed[0][2]):
+        if tag == 0x30 and "tstinfo" not in out:  # encapContentInfo
+            out["tstinfo"] = (s, e)
+        elif tag == 0xA0:
+            out["certs"] = (s, e)
+        elif tag == 0x31:
+            out["signerinfo"] = (s, e)  # the last SET is signerInfos
+    return out
+
+
 def flip_bit(data: bytes, index: int, bit: int = 0) -> bytes:
     b = bytearray(data)
     b[index] ^= 1 << bit
     return bytes(b)
 
 
-def flip_positions(data: bytes, der: bool) -> list[tuple[str, int]]:
-    """Where to flip: first, middle and last byte (DER: the middle only, and
-    one byte a quarter in, which lands inside the signed TBS part)."""
+def flip_positions(data: bytes, key: str) -> list[tuple[str, int]]:
+    """(operation, byte index) to flip: first, middle and last byte; DER
+    values a byte in the middle and one a quarter in (inside the signed TBS
+    part of a certificate); RFC 3161 tokens the middle of each region."""
     n = len(data)
     if n == 0:
         return []
-    if der:
-        return [("mid", n // 2), ("quarter", n // 4)]
-    return sorted({("first", 0), ("mid", n // 2), ("last", n - 1)}, key=lambda t: t[1])
+    if key == "signedTimestamp":
+        regions = tsa_regions(data)
+        if regions:
+            return [(f"flip-tsa-{name}", (s + e) // 2) for name, (s, e) in sorted(regions.items())]
+    if key in DER_KEYS:
+        return [("flip-mid", n // 2), ("flip-quarter", n // 4)]
+    if key == "hashes":
+        return [("flip-mid", n // 2)]
+    return [("flip-first", 0), ("flip-mid", n // 2), ("flip-last", n - 1)]
 
 
 def noncanonical_b64(text: str) -> list[tuple[str, str]]:
@@ -206,16 +278,19 @@ def json_mutants(
     """
     for path, node in walk(doc):
         key = key_of(path)
+        # Inside decoded (signed) JSON every change breaks the signature the
+        # same way: structural mutants near the root only, one edit per leaf.
+        shallow = depth == 0 or len(path) <= 2
         if isinstance(node, dict):
-            for k in node:
+            for k in node if shallow else ():
                 yield f"{prefix}field-removed", (*path, k), removed(doc, (*path, k))
-            if unknown_fields(path):
+            if shallow and unknown_fields(path):
                 yield (
                     f"{prefix}field-unknown",
                     path,
                     replaced(doc, path, {**node, "mutantUnknownField": "x"}),
                 )
-        elif isinstance(node, list):
+        elif isinstance(node, list) and shallow:
             for i in range(len(node)):
                 yield f"{prefix}list-drop", (*path, i), removed(doc, (*path, i))
             if node:
@@ -245,21 +320,21 @@ def json_mutants(
             )
             yield f"{prefix}hex-flip", path, replaced(doc, path, flipped)
         elif isinstance(node, str):
-            for fam, v in _str_variants(node):
+            variants = _str_variants(node)
+            for fam, v in variants if depth == 0 else variants[:1]:
                 yield f"{prefix}{fam}", path, replaced(doc, path, v)
 
 
-def _b64_mutants(
+def _b64_mutants(  # noqa: PLR0917 (one call site, all positional)
     doc: Json, path: Path_, text: str, raw: bytes, prefix: str, key: str, depth: int
 ) -> Iterator[tuple[str, Path_, Json]]:
-    positions = flip_positions(raw, der=key in DER_KEYS)
-    if key == "hashes":  # one flip per proof hash; spellings on the first only
-        positions = positions[1:2]
-    for where, i in positions:
-        yield f"{prefix}flip-{key}", (*path, where), replaced(doc, path, b64(flip_bit(raw, i)))
-    if key != "hashes" or path[-1] == 0:
+    for op, i in flip_positions(raw, key):
+        yield f"{prefix}{op}", path, replaced(doc, path, b64(flip_bit(raw, i)))
+    # One flip per proof hash; the spellings on the first hash only; inside
+    # decoded JSON a changed spelling is just changed signed bytes.
+    if (key != "hashes" or path[-1] == 0) and depth == 0:
         for fam, v in noncanonical_b64(text):
-            yield f"{prefix}{fam}:{key}", path, replaced(doc, path, v)
+            yield f"{prefix}{fam}", path, replaced(doc, path, v)
     if depth == 0 and raw[:1] == b"{":
         try:
             inner = json.loads(raw)
@@ -268,7 +343,7 @@ def _b64_mutants(
         # The signed JSON itself: every field, re-encoded canonically.
         for fam, ipath, mutated in json_mutants(inner, prefix="", depth=depth + 1):
             yield (
-                f"{prefix}{key}:{fam}",
+                f"{prefix}{fam}",
                 (*path, "<decoded>", *ipath),
                 replaced(doc, path, b64(dumps(mutated))),
             )
@@ -295,7 +370,9 @@ def checkpoint_variants(text: str) -> list[tuple[str, str]]:
         out.append(("checkpoint-size+1", join([body[0], str(n + 1), *body[2:]], sigs)))
         out.append(("checkpoint-size-1", join([body[0], str(n - 1), *body[2:]], sigs)))
     if len(body) > 2 and (root := unb64(body[2])) is not None:
-        out.append(("checkpoint-root-flip", join([*body[:2], b64(flip_bit(root, 0)), *body[3:]], sigs)))
+        out.append(
+            ("checkpoint-root-flip", join([*body[:2], b64(flip_bit(root, 0)), *body[3:]], sigs))
+        )
     out.append(("checkpoint-extra-body-line", join([*body, "extra"], sigs)))
     for i, line in enumerate(sigs):
         parts = line.rsplit(" ", 1)
