@@ -525,7 +525,10 @@ fn check_index_publisher(expected: &Publisher, p: &Value) -> Result<()> {
             ..
         } => (
             "GitHub",
-            vec![("repository", repository), ("workflow", workflow)],
+            vec![
+                ("repository", repository.as_str()),
+                ("workflow", workflow.as_str()),
+            ],
         ),
         Publisher::GitLab {
             repository,
@@ -534,22 +537,31 @@ fn check_index_publisher(expected: &Publisher, p: &Value) -> Result<()> {
         } => (
             "GitLab",
             vec![
-                ("repository", repository),
-                ("workflow_filepath", workflow_filepath),
+                ("repository", repository.as_str()),
+                ("workflow_filepath", workflow_filepath.as_str()),
             ],
         ),
-        Publisher::Google { email } => ("Google", vec![("email", email)]),
+        Publisher::Google { email } => ("Google", vec![("email", email.as_str())]),
         Publisher::CircleCi {
             project_id,
             pipeline_definition_id,
-            ..
-        } => (
-            "CircleCI",
-            vec![
-                ("project_id", project_id),
-                ("pipeline_definition_id", pipeline_definition_id),
-            ],
-        ),
+            vcs_origin,
+            vcs_ref,
+        } => {
+            // The optional VCS fields, when the caller gives them, are part
+            // of the expected publisher too (field by field, §7.7.2).
+            let mut pairs = vec![
+                ("project_id", project_id.as_str()),
+                ("pipeline_definition_id", pipeline_definition_id.as_str()),
+            ];
+            if let Some(origin) = vcs_origin {
+                pairs.push(("vcs_origin", origin.as_str()));
+            }
+            if let Some(r) = vcs_ref {
+                pairs.push(("vcs_ref", r.as_str()));
+            }
+            ("CircleCI", pairs)
+        }
     };
     if !matches!(kind, "GitHub" | "GitLab" | "Google" | "CircleCI") {
         return Err(Error::new(
@@ -676,5 +688,50 @@ mod tests {
             kind(json!({"kind": "ActiveState"})),
             Err(ErrorKind::PublisherKindUnsupported)
         );
+    }
+
+    #[test]
+    fn index_publisher_must_carry_the_expected_circleci_vcs_fields() {
+        let want = Publisher::CircleCi {
+            project_id: "p".into(),
+            pipeline_definition_id: "d".into(),
+            vcs_origin: Some("github.com/o/r".into()),
+            vcs_ref: Some("refs/heads/main".into()),
+        };
+        let full = json!({"kind": "CircleCI", "project_id": "p", "pipeline_definition_id": "d",
+                          "vcs_origin": "github.com/o/r", "vcs_ref": "refs/heads/main"});
+        assert!(check_index_publisher(&want, &full).is_ok());
+        let kind = |p: Value| check_index_publisher(&want, &p).map_err(|e| e.kind());
+        let with = |k: &str, v: Option<&str>| {
+            let mut p = full.clone();
+            if let Some(m) = p.as_object_mut() {
+                match v {
+                    Some(v) => m.insert(k.to_owned(), json!(v)),
+                    None => m.remove(k),
+                };
+            }
+            p
+        };
+        assert_eq!(
+            kind(with("vcs_origin", Some("github.com/o/R"))),
+            Err(ErrorKind::PublisherMismatch)
+        );
+        assert_eq!(
+            kind(with("vcs_ref", Some("refs/heads/mainx"))),
+            Err(ErrorKind::PublisherMismatch)
+        );
+        assert_eq!(
+            kind(with("vcs_ref", None)),
+            Err(ErrorKind::PublisherMismatch)
+        );
+        // Without VCS expectations the index's VCS fields are not compared.
+        let loose = Publisher::CircleCi {
+            project_id: "p".into(),
+            pipeline_definition_id: "d".into(),
+            vcs_origin: None,
+            vcs_ref: None,
+        };
+        let no_vcs = json!({"kind": "CircleCI", "project_id": "p", "pipeline_definition_id": "d"});
+        assert!(check_index_publisher(&loose, &no_vcs).is_ok());
     }
 }
