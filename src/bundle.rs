@@ -374,7 +374,12 @@ pub fn check_entry(v: &Value, i: usize) -> Result<(String, i64)> {
         )));
     }
     if let Some(p) = e.opt("inclusionProof") {
-        check_proof(p, &path, log_index, kind == "hashedrekord" && version == "0.0.2")?;
+        check_proof(
+            p,
+            &path,
+            log_index,
+            kind == "hashedrekord" && version == "0.0.2",
+        )?;
     }
     Ok((log_id, log_index))
 }
@@ -415,6 +420,34 @@ fn check_proof(v: &Value, path: &str, log_index: i64, rekor_v2: bool) -> Result<
     }
     let size = int64(p.req("treeSize")?, "inclusionProof.treeSize")?;
     let idx = int64(p.req("logIndex")?, "inclusionProof.logIndex")?;
+    let cp = p.obj("checkpoint")?;
+    let env = cp.str("envelope")?;
+    if env.is_empty() {
+        return Err(p.err("the checkpoint is empty".into()));
+    }
+    if env.len() > limits::CHECKPOINT {
+        return Err(Error::new(
+            ErrorKind::InputTooLarge,
+            "0.5",
+            "checkpoint exceeds 64 KiB",
+        ));
+    }
+    let note = check_checkpoint(env)?;
+    // §4.4.6: the proof's size and root are the checkpoint's (checked
+    // first, so an edited size is reported as what it is).
+    let mismatch = |what: &str| {
+        Error::new(
+            ErrorKind::TlogCheckpointMismatch,
+            "4.4.6",
+            format!("{path}: the inclusion proof's {what} differs from the signed checkpoint's"),
+        )
+    };
+    if u64::try_from(size).ok() != Some(note.size) {
+        return Err(mismatch("treeSize"));
+    }
+    if root != note.root {
+        return Err(mismatch("rootHash"));
+    }
     if size < 1 || idx < 0 || idx >= size {
         return Err(p.err(format!(
             "inclusion proof index {idx} is outside tree size {size}"
@@ -432,33 +465,6 @@ fn check_proof(v: &Value, path: &str, log_index: i64, rekor_v2: bool) -> Result<
         return Err(p.err(format!(
             "the proof has {hashes} hashes; index {idx} in a tree of {size} needs {want}"
         )));
-    }
-    let cp = p.obj("checkpoint")?;
-    let env = cp.str("envelope")?;
-    if env.is_empty() {
-        return Err(p.err("the checkpoint is empty".into()));
-    }
-    if env.len() > limits::CHECKPOINT {
-        return Err(Error::new(
-            ErrorKind::InputTooLarge,
-            "0.5",
-            "checkpoint exceeds 64 KiB",
-        ));
-    }
-    let note = check_checkpoint(env)?;
-    // §4.4.6: the proof's size and root are the checkpoint's.
-    let mismatch = |what: &str| {
-        Error::new(
-            ErrorKind::TlogCheckpointMismatch,
-            "4.4.6",
-            format!("{path}: the inclusion proof's {what} differs from the signed checkpoint's"),
-        )
-    };
-    if size.unsigned_abs() != note.size {
-        return Err(mismatch("treeSize"));
-    }
-    if root != note.root {
-        return Err(mismatch("rootHash"));
     }
     Ok(())
 }

@@ -74,7 +74,10 @@ impl TrustedRoot {
             .and_then(|v| v.as_array())
             .into_iter()
             .flatten()
-            .filter_map(|t| t.pointer("/certChain/certificates").and_then(|c| c.as_array()))
+            .filter_map(|t| {
+                t.pointer("/certChain/certificates")
+                    .and_then(|c| c.as_array())
+            })
             .flatten()
             .filter_map(|c| c.get("rawBytes").and_then(|r| r.as_str()))
             .map(|r| crate::bundle::decode_b64(r, ErrorKind::TrustRootInvalid, "2.2"))

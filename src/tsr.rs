@@ -21,8 +21,7 @@ use der::{Decode, Encode, Sequence};
 use crate::error::{Error, ErrorKind, Result};
 
 const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
-const ID_CT_TST_INFO: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
+const ID_CT_TST_INFO: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
 
 /// Deepest DER nesting we walk (a TSTInfo is about 6 deep).
 const MAX_DEPTH: usize = 32;
@@ -94,7 +93,9 @@ pub(crate) fn check(bytes: &[u8], trusted: &[Vec<u8>]) -> Result<()> {
     let tst_info: OctetString = econtent.decode_as().map_err(|e| malformed(e.to_string()))?;
     strict_der(tst_info.as_bytes(), 0)?;
     if signed.signer_infos.0.len() != 1 {
-        return Err(malformed("the token must carry exactly one SignerInfo".into()));
+        return Err(malformed(
+            "the token must carry exactly one SignerInfo".into(),
+        ));
     }
     for choice in signed.certificates.iter().flat_map(|c| c.0.iter()) {
         let CertificateChoices::Certificate(cert) = choice else {
