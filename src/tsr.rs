@@ -102,7 +102,7 @@ pub(crate) fn check(bytes: &[u8], trusted: &[Vec<u8>]) -> Result<()> {
             return Err(untrusted("embeds a non-X.509 certificate".into()));
         };
         let der = cert.to_der().map_err(|e| malformed(e.to_string()))?;
-        if !trusted.iter().any(|t| *t == der) {
+        if !trusted.contains(&der) {
             return Err(untrusted(
                 "embeds a certificate that is not one of the trusted root's timestamp authorities"
                     .into(),
