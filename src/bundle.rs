@@ -301,7 +301,8 @@ pub const ENTRY_FIELDS: &[&str] = &[
 ///
 /// # Errors
 /// `TlogEntryInvalid`, `UnsupportedLogEntryKind`, `TlogInclusionProofInvalid`,
-/// `MalformedEncoding` or `InputTooLarge`.
+/// `TlogCheckpointInvalid`, `TlogCheckpointMismatch` (proof and checkpoint
+/// disagree on size or root), `MalformedEncoding` or `InputTooLarge`.
 pub fn check_entry(v: &Value, i: usize) -> Result<(String, i64)> {
     let path = format!("tlogEntries[{i}]");
     let e = Obj::new(v, ErrorKind::TlogEntryInvalid, "1.3.1", &path)?;

@@ -658,6 +658,37 @@ mod tests {
     }
 
     #[test]
+    fn builder_versions_match_exactly() {
+        assert!(builder_version_matches("refs/tags/v2.1.0", "v2.1.0"));
+        assert!(builder_version_matches(
+            "refs/tags/v2.1.0",
+            "refs/tags/v2.1.0"
+        ));
+        assert!(builder_version_matches("v2.1.0", "v2.1.0"));
+        for wrong in [
+            "v2.1",
+            "v2",
+            "2.1.0",
+            "v2.1.0.0",
+            "v2.1.1",
+            "",
+            "refs/heads/v2.1.0",
+            "tags/v2.1.0",
+        ] {
+            assert!(
+                !builder_version_matches("refs/tags/v2.1.0", wrong),
+                "{wrong}"
+            );
+        }
+        assert_eq!(split_builder_id("a/b.yml@v1"), ("a/b.yml", Some("v1")));
+        assert_eq!(split_builder_id("a/b.yml"), ("a/b.yml", None));
+        assert_eq!(
+            split_builder_id("a@refs/tags/p@1"),
+            ("a", Some("refs/tags/p@1"))
+        );
+    }
+
+    #[test]
     fn builder_tags() {
         assert!(is_builder_tag("refs/tags/v2.1.0"));
         assert!(!is_builder_tag("refs/heads/main"));
