@@ -7,7 +7,7 @@
 
 use std::collections::HashSet;
 
-use base64::Engine;
+use base64::Engine as _;
 use serde_json::Value;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -301,7 +301,8 @@ pub const ENTRY_FIELDS: &[&str] = &[
 ///
 /// # Errors
 /// `TlogEntryInvalid`, `UnsupportedLogEntryKind`, `TlogInclusionProofInvalid`,
-/// `MalformedEncoding` or `InputTooLarge`.
+/// `TlogCheckpointInvalid`, `TlogCheckpointMismatch` (proof and checkpoint
+/// disagree on size or root), `MalformedEncoding` or `InputTooLarge`.
 pub fn check_entry(v: &Value, i: usize) -> Result<(String, i64)> {
     let path = format!("tlogEntries[{i}]");
     let e = Obj::new(v, ErrorKind::TlogEntryInvalid, "1.3.1", &path)?;
@@ -374,56 +375,128 @@ pub fn check_entry(v: &Value, i: usize) -> Result<(String, i64)> {
         )));
     }
     if let Some(p) = e.opt("inclusionProof") {
-        let p = Obj::new(
+        check_proof(
             p,
-            ErrorKind::TlogInclusionProofInvalid,
-            "1.3.3",
-            &format!("{path}.inclusionProof"),
+            &path,
+            log_index,
+            kind == "hashedrekord" && version == "0.0.2",
         )?;
-        p.only(&["logIndex", "rootHash", "treeSize", "hashes", "checkpoint"])?;
-        if p.opt("hashes").is_some() {
-            for h in p.arr("hashes", limits::PROOF)? {
-                // §0.5 L_PROOF; each hash is protobuf-JSON bytes (§0.4.4)
-                let h = h
-                    .as_str()
-                    .ok_or_else(|| p.err("a proof hash is not a string".into()))?;
-                if decode_b64(h, ErrorKind::MalformedEncoding, "0.4.4")?.len() != 32 {
-                    return Err(p.err("a proof hash is not 32 bytes".into()));
-                }
-            }
-        }
-        if decode_b64(p.str("rootHash")?, ErrorKind::MalformedEncoding, "0.4.4")?.len() != 32 {
-            return Err(p.err("the proof's rootHash is not 32 bytes".into()));
-        }
-        let size = int64(p.req("treeSize")?, "inclusionProof.treeSize")?;
-        let idx = int64(p.req("logIndex")?, "inclusionProof.logIndex")?;
-        if size < 1 || idx < 0 || idx >= size {
-            return Err(p.err(format!(
-                "inclusion proof index {idx} is outside tree size {size}"
-            )));
-        }
-        let cp = p.obj("checkpoint")?;
-        let env = cp.str("envelope")?;
-        if env.is_empty() {
-            return Err(p.err("the checkpoint is empty".into()));
-        }
-        if env.len() > limits::CHECKPOINT {
-            return Err(Error::new(
-                ErrorKind::InputTooLarge,
-                "0.5",
-                "checkpoint exceeds 64 KiB",
-            ));
-        }
-        check_checkpoint(env)?;
     }
     Ok((log_id, log_index))
 }
 
-/// §4.4.1–§4.4.3: the checkpoint's note and signature-line syntax.
+/// §1.3.3 and §4.3–§4.4 on one inclusion proof, before any cryptography:
+/// field syntax, the checkpoint note's syntax, and the consistency of the
+/// proof with the checkpoint it names. `sigstore-verify` 0.15.1 then checks
+/// the checkpoint's signature and the Merkle path, but it compares only the
+/// root (Rekor v1) or nothing (Rekor v2, where it uses the checkpoint's own
+/// size and root) and does not bound the number of hashes; so an edited
+/// `rootHash`, a `treeSize` off by one or a padded path used to verify.
+/// Once the crate has verified the checkpoint's signature, the values
+/// compared here are all authenticated.
+fn check_proof(v: &Value, path: &str, log_index: i64, rekor_v2: bool) -> Result<()> {
+    let p = Obj::new(
+        v,
+        ErrorKind::TlogInclusionProofInvalid,
+        "1.3.3",
+        &format!("{path}.inclusionProof"),
+    )?;
+    p.only(&["logIndex", "rootHash", "treeSize", "hashes", "checkpoint"])?;
+    let mut hashes = 0_usize;
+    if p.opt("hashes").is_some() {
+        for h in p.arr("hashes", limits::PROOF)? {
+            // §0.5 L_PROOF; each hash is protobuf-JSON bytes (§0.4.4)
+            let h = h
+                .as_str()
+                .ok_or_else(|| p.err("a proof hash is not a string".into()))?;
+            if decode_b64(h, ErrorKind::MalformedEncoding, "0.4.4")?.len() != 32 {
+                return Err(p.err("a proof hash is not 32 bytes".into()));
+            }
+            hashes += 1;
+        }
+    }
+    let root = decode_b64(p.str("rootHash")?, ErrorKind::MalformedEncoding, "0.4.4")?;
+    if root.len() != 32 {
+        return Err(p.err("the proof's rootHash is not 32 bytes".into()));
+    }
+    let size = int64(p.req("treeSize")?, "inclusionProof.treeSize")?;
+    let idx = int64(p.req("logIndex")?, "inclusionProof.logIndex")?;
+    let cp = p.obj("checkpoint")?;
+    let env = cp.str("envelope")?;
+    if env.is_empty() {
+        return Err(p.err("the checkpoint is empty".into()));
+    }
+    if env.len() > limits::CHECKPOINT {
+        return Err(Error::new(
+            ErrorKind::InputTooLarge,
+            "0.5",
+            "checkpoint exceeds 64 KiB",
+        ));
+    }
+    let note = check_checkpoint(env)?;
+    // §4.4.6: the proof's size and root are the checkpoint's (checked
+    // first, so an edited size is reported as what it is).
+    let mismatch = |what: &str| {
+        Error::new(
+            ErrorKind::TlogCheckpointMismatch,
+            "4.4.6",
+            format!("{path}: the inclusion proof's {what} differs from the signed checkpoint's"),
+        )
+    };
+    if u64::try_from(size).ok() != Some(note.size) {
+        return Err(mismatch("treeSize"));
+    }
+    if root != note.root {
+        return Err(mismatch("rootHash"));
+    }
+    if size < 1 || idx < 0 || idx >= size {
+        return Err(p.err(format!(
+            "inclusion proof index {idx} is outside tree size {size}"
+        )));
+    }
+    // §4.3.1: Rekor v2 has one index space; the proof's index is the entry's.
+    if rekor_v2 && idx != log_index {
+        return Err(p.err(format!(
+            "Rekor v2 inclusion proof index {idx} differs from the entry's logIndex {log_index}"
+        )));
+    }
+    // §4.3.3: exactly the path length of (index, size), no more, no fewer.
+    let want = proof_len(idx.unsigned_abs(), size.unsigned_abs());
+    if u64::try_from(hashes).ok() != Some(want) {
+        return Err(p.err(format!(
+            "the proof has {hashes} hashes; index {idx} in a tree of {size} needs {want}"
+        )));
+    }
+    Ok(())
+}
+
+/// RFC 9162 §2.1.3: the number of hashes in the inclusion path of leaf
+/// `index` in a tree of `size` leaves (`index < size`).
+fn proof_len(index: u64, size: u64) -> u64 {
+    let inner = u64::BITS - (index ^ size.saturating_sub(1)).leading_zeros();
+    let border = index.checked_shr(inner).unwrap_or(0).count_ones();
+    u64::from(inner + border)
+}
+
+/// The parts of a checkpoint note the proof is compared with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckpointNote {
+    /// The origin line.
+    pub origin: String,
+    /// The tree size line.
+    pub size: u64,
+    /// The decoded root hash line (32 bytes).
+    pub root: Vec<u8>,
+}
+
+/// §4.4.1–§4.4.3: the checkpoint's note and signature-line syntax; returns
+/// its origin, size and root (not yet authenticated: the signature is
+/// checked by the adapter). Base64 goes through [`decode_b64`]; a bad line
+/// is a checkpoint syntax error (§4.4.2–§4.4.3).
 ///
 /// # Errors
 /// `TlogCheckpointInvalid` naming the broken rule.
-pub fn check_checkpoint(env: &str) -> Result<()> {
+pub fn check_checkpoint(env: &str) -> Result<CheckpointNote> {
     let bad = |d: &str| {
         Error::new(
             ErrorKind::TlogCheckpointInvalid,
@@ -431,6 +504,7 @@ pub fn check_checkpoint(env: &str) -> Result<()> {
             format!("checkpoint: {d}"),
         )
     };
+    let b64 = |s: &str| decode_b64(s, ErrorKind::TlogCheckpointInvalid, "4.4");
     if !env.ends_with('\n') {
         return Err(bad("does not end with a newline"));
     }
@@ -452,18 +526,16 @@ pub fn check_checkpoint(env: &str) -> Result<()> {
     }
     let size_ok = !size.is_empty()
         && size.bytes().all(|b| b.is_ascii_digit())
-        && (*size == "0" || !size.starts_with('0'))
-        && size.parse::<u64>().is_ok();
-    if !size_ok {
-        return Err(bad("tree size line is not a decimal number"));
-    }
-    if base64::engine::general_purpose::STANDARD
-        .decode(root)
-        .map(|r| r.len())
-        != Ok(32)
-    {
-        return Err(bad("root hash line is not base64 of 32 bytes"));
-    }
+        && (*size == "0" || !size.starts_with('0'));
+    let size = size
+        .parse::<u64>()
+        .ok()
+        .filter(|_| size_ok)
+        .ok_or_else(|| bad("tree size line is not a decimal number"))?;
+    let root = b64(root)
+        .ok()
+        .filter(|r| r.len() == 32)
+        .ok_or_else(|| bad("root hash line is not base64 of 32 bytes"))?;
     if lines.iter().skip(3).any(|l| l.is_empty()) {
         return Err(bad("empty extension line"));
     }
@@ -478,14 +550,16 @@ pub fn check_checkpoint(env: &str) -> Result<()> {
     for line in sig_lines {
         let mut f = line.strip_prefix("\u{2014} ").unwrap_or("").splitn(2, ' ');
         let (name, sig) = (f.next().unwrap_or(""), f.next().unwrap_or(""));
-        let decoded = base64::engine::general_purpose::STANDARD
-            .decode(sig)
-            .map(|s| s.len());
+        let decoded = b64(sig).map(|s| s.len());
         if name.is_empty() || name.contains('+') || !matches!(decoded, Ok(n) if n >= 5) {
             return Err(bad("malformed signature line"));
         }
     }
-    Ok(())
+    Ok(CheckpointNote {
+        origin: (*origin).to_owned(),
+        size,
+        root,
+    })
 }
 
 /// §1.2.6: per-version proof and promise requirements.
@@ -540,21 +614,25 @@ pub fn int64(v: &Value, what: &str) -> Result<i64> {
     }
 }
 
-/// Decode protobuf-JSON / DSSE base64 (§0.4.4): standard or URL-safe alphabet,
-/// padding optional but correct, no whitespace, canonical trailing bits.
+/// Decode every base64 field we read (§0.4.4, issue 10): the RFC 4648 §4
+/// standard alphabet with canonical `=` padding and zero trailing bits; no
+/// whitespace, line breaks, URL-safe characters or missing/short padding.
+/// The spec allows URL-safe and unpadded text too, but no genuine bundle,
+/// PEP 740 attestation, SLSA provenance, GitHub attestation or trusted root
+/// in the test data uses either, so we fail closed on both. This is the only
+/// base64 decoder of the crate: fields we only hand on to `sigstore-verify`
+/// (which decodes leniently) are decoded here first so it never sees a
+/// spelling we would refuse.
 ///
 /// # Errors
-/// `kind` if the text is not such base64.
+/// `kind` if the text is not canonical standard base64.
 pub fn decode_b64(s: &str, kind: ErrorKind, step: &'static str) -> Result<Vec<u8>> {
     use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
     const CFG: GeneralPurposeConfig = GeneralPurposeConfig::new()
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_padding_mode(DecodePaddingMode::RequireCanonical)
         .with_decode_allow_trailing_bits(false);
     const STD: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, CFG);
-    const URL: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, CFG);
-    let engine = if s.contains(['-', '_']) { &URL } else { &STD };
-    engine
-        .decode(s)
+    STD.decode(s)
         .map_err(|e| Error::new(kind, step, format!("invalid base64 ({e})")))
 }
 
@@ -581,10 +659,27 @@ mod tests {
     fn base64_rules() {
         let dec = |s: &str| decode_b64(s, ErrorKind::MalformedEncoding, "t").map_err(|e| e.kind());
         assert_eq!(dec("aGk="), Ok(b"hi".to_vec()));
-        assert_eq!(dec("aGk"), Ok(b"hi".to_vec()));
-        assert_eq!(dec("-_8"), Ok(vec![0xfb, 0xff]));
-        for bad in ["aG k=", "aGk=\n", "aGl=", "+-__"] {
-            assert_eq!(dec(bad), Err(ErrorKind::MalformedEncoding), "{bad}");
+        assert_eq!(dec("aGk+"), Ok(vec![0x68, 0x69, 0x3e]));
+        assert_eq!(dec(""), Ok(Vec::new()));
+        // Issue 10: canonical standard alphabet and padding only.
+        for bad in [
+            "aG k=", "aGk=\n", "aGl=", "+-__", "aGk", "-_8", "-_8=", "aA=", "aA", "aA===", "aGk==",
+            " aGk=", "aGk=\r\n", "aG\tk=", "YQ==YQ==", "aGk=a", "=aGk",
+        ] {
+            assert_eq!(dec(bad), Err(ErrorKind::MalformedEncoding), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn proof_lengths() {
+        assert_eq!(proof_len(0, 1), 0);
+        assert_eq!(proof_len(0, 2), 1);
+        assert_eq!(proof_len(2, 3), 1);
+        assert_eq!(proof_len(0, 3), 2);
+        assert_eq!(proof_len(735, 736), 8);
+        assert_eq!(proof_len(75_408_392, 75_408_393), 11);
+        assert_eq!(proof_len(0, 8), 3);
+        assert_eq!(proof_len(5, 7), 3);
+        assert_eq!(proof_len(6, 7), 2);
     }
 }

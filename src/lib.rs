@@ -20,6 +20,7 @@ pub mod policy;
 pub mod slsa;
 pub mod statement;
 pub mod trust_root;
+mod tsr;
 pub mod verify;
 pub mod wheel;
 

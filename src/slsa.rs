@@ -52,6 +52,18 @@ fn repo_of(uri: &str) -> &str {
     s.trim_end_matches('/')
 }
 
+/// The caller's builder id `name[@version]`, split.
+fn split_builder_id(id: &str) -> (&str, Option<&str>) {
+    id.split_once('@').map_or((id, None), |(n, v)| (n, Some(v)))
+}
+
+/// §7.5.4 / §7.6.3: a builder ref satisfies the caller's version `v` only
+/// if it is exactly `v` or `refs/tags/<v>` (slsa-verifier; issue 10: no
+/// prefix, suffix or semver matching).
+fn builder_version_matches(builder_ref: &str, v: &str) -> bool {
+    builder_ref == v || builder_ref.strip_prefix("refs/tags/") == Some(v)
+}
+
 /// Is `r` `refs/tags/vX.Y.Z` (or `vX.Y.Z`) with exactly three numeric parts?
 fn is_builder_tag(r: &str) -> bool {
     let Some(v) = r.strip_prefix("refs/tags/v") else {
@@ -204,10 +216,11 @@ fn check_generator(
                 ));
             }
         }
-        Some(id) if !is_delegator => {
-            let (want_name, want_ver) = id
-                .split_once('@')
-                .map_or((id.as_str(), None), |(n, v)| (n, Some(v)));
+        // A BYOB delegator defers the match to the provenance's builder id
+        // (§7.5.7, v1 provenance); for anything else the certificate's
+        // workflow is the builder and must match name and version.
+        Some(id) if !is_delegator || kind == ProvenanceKind::GeneratorV02 => {
+            let (want_name, want_ver) = split_builder_id(id);
             if want_name != name {
                 return Err(Error::mismatch(
                     ErrorKind::BuilderIdMismatch,
@@ -218,7 +231,7 @@ fn check_generator(
                 ));
             }
             if let Some(v) = want_ver {
-                if builder_ref != v && builder_ref != format!("refs/tags/{v}") {
+                if !builder_version_matches(builder_ref, v) {
                     return Err(Error::mismatch(
                         ErrorKind::BuilderIdMismatch,
                         "7.5.4",
@@ -295,8 +308,14 @@ fn check_generator(
                 ));
             }
             if let Some(id) = &expected.builder_id {
-                let want = id.split_once('@').map_or(id.as_str(), |(n, _)| n);
-                if !builder_id.starts_with(&format!("{want}@")) {
+                // §7.5.4 / §7.5.7: the provenance's builder is `name@ref`;
+                // the name must be the caller's and, when the caller gave a
+                // version, the ref must be exactly it (issue 10: BYOB
+                // builders used to accept any version).
+                let (want, want_ver) = split_builder_id(id);
+                let (got_name, got_ref) = builder_id.rsplit_once('@').unwrap_or((builder_id, ""));
+                let version_ok = want_ver.is_none_or(|v| builder_version_matches(got_ref, v));
+                if got_name != want || !version_ok {
                     return Err(Error::mismatch(
                         ErrorKind::BuilderIdMismatch,
                         "7.5.7",
@@ -600,18 +619,21 @@ fn check_github(claims: &Claims, st: &Statement, expected: &SlsaSource) -> Resul
         cert_ref.filter(|r| r.starts_with("refs/heads/")),
     )?;
     if let Some(id) = &expected.builder_id {
-        let want = id.split_once('@').map_or(id.as_str(), |(n, _)| n);
-        let san_name = claims
+        // §7.6.3: the SAN split at its first `@` is the signer workflow and
+        // its ref; a caller's version must be exactly that ref (issue 10).
+        let (want, want_ver) = split_builder_id(id);
+        let (san_name, san_ref) = claims
             .san
             .split_once('@')
-            .map_or(claims.san.as_str(), |(n, _)| n);
-        if san_name != want {
+            .unwrap_or((claims.san.as_str(), ""));
+        let version_ok = want_ver.is_none_or(|v| builder_version_matches(san_ref, v));
+        if san_name != want || !version_ok {
             return Err(Error::mismatch(
                 ErrorKind::BuilderIdMismatch,
                 "7.6.3",
                 "signer workflow",
-                &want,
-                &san_name,
+                &id,
+                &claims.san,
             ));
         }
     }
@@ -633,6 +655,37 @@ mod tests {
         assert!(versioned_tag_matches("v14", "v14"));
         assert!(versioned_tag_matches("v14.0", "v14"));
         assert!(!versioned_tag_matches("v14.1", "v14"));
+    }
+
+    #[test]
+    fn builder_versions_match_exactly() {
+        assert!(builder_version_matches("refs/tags/v2.1.0", "v2.1.0"));
+        assert!(builder_version_matches(
+            "refs/tags/v2.1.0",
+            "refs/tags/v2.1.0"
+        ));
+        assert!(builder_version_matches("v2.1.0", "v2.1.0"));
+        for wrong in [
+            "v2.1",
+            "v2",
+            "2.1.0",
+            "v2.1.0.0",
+            "v2.1.1",
+            "",
+            "refs/heads/v2.1.0",
+            "tags/v2.1.0",
+        ] {
+            assert!(
+                !builder_version_matches("refs/tags/v2.1.0", wrong),
+                "{wrong}"
+            );
+        }
+        assert_eq!(split_builder_id("a/b.yml@v1"), ("a/b.yml", Some("v1")));
+        assert_eq!(split_builder_id("a/b.yml"), ("a/b.yml", None));
+        assert_eq!(
+            split_builder_id("a@refs/tags/p@1"),
+            ("a", Some("refs/tags/p@1"))
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub struct TrustedRoot {
     inner: Arc<TrustMaterial>,
     name: String,
     tlog_ids: Arc<Vec<Vec<u8>>>,
+    tsa_certs: Arc<Vec<Vec<u8>>>,
 }
 
 static PRODUCTION: OnceLock<Result<TrustedRoot>> = OnceLock::new();
@@ -66,10 +67,26 @@ impl TrustedRoot {
             .filter_map(|t| t.pointer("/logId/keyId").and_then(|k| k.as_str()))
             .filter_map(|k| crate::bundle::decode_b64(k, ErrorKind::TrustRootInvalid, "2.4").ok())
             .collect();
+        // Every certificate of every timestamp authority (DER), for the
+        // embedded-certificate rule of RFC 3161 tokens (`tsr.rs`).
+        let tsa_certs = value
+            .get("timestampAuthorities")
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|t| {
+                t.pointer("/certChain/certificates")
+                    .and_then(|c| c.as_array())
+            })
+            .flatten()
+            .filter_map(|c| c.get("rawBytes").and_then(|r| r.as_str()))
+            .map(|r| crate::bundle::decode_b64(r, ErrorKind::TrustRootInvalid, "2.2"))
+            .collect::<Result<Vec<_>>>()?;
         Ok(Self {
             inner: Arc::new(TrustMaterial::from_json(text)?),
             name: name.to_owned(),
             tlog_ids: Arc::new(tlog_ids),
+            tsa_certs: Arc::new(tsa_certs),
         })
     }
 
@@ -92,6 +109,11 @@ impl TrustedRoot {
     #[must_use]
     pub fn knows_tlog(&self, log_id: &[u8]) -> bool {
         self.tlog_ids.iter().any(|id| id == log_id)
+    }
+
+    /// The DER certificates of the root's timestamp authorities.
+    pub(crate) fn tsa_certificates(&self) -> &[Vec<u8>] {
+        &self.tsa_certs
     }
 
     pub(crate) fn material(&self) -> &TrustMaterial {

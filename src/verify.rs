@@ -132,6 +132,21 @@ pub(crate) fn check_bundle(
             ),
         ));
     }
+    // V5 (§5.3, §5.6): every RFC 3161 token is strict DER and embeds only
+    // the trusted root's TSA certificates; the crate checks the rest.
+    for token in value
+        .pointer("/verificationMaterial/timestampVerificationData/rfc3161Timestamps")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let text = token
+            .get("signedTimestamp")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let der = bundle::decode_b64(text, ErrorKind::MalformedEncoding, "0.4.4")?;
+        crate::tsr::check(&der, trust.tsa_certificates())?;
+    }
     // V4–V9, V11–V12: the Sigstore verification proper.
     let text = serde_json::to_string(value)
         .map_err(|e| Error::new(ErrorKind::BundleInvalid, "1.2", e.to_string()))?;

@@ -6,6 +6,10 @@
 //! [`VerifiedBundle`] or one of our [`ErrorKind`]s. The Sigstore steps of the
 //! spec (§2–§6: chain, SCT, Rekor proofs and promises, RFC 3161, signatures,
 //! log-body consistency) are all one call to `sigstore_verify::Verifier`.
+//! Before it, `bundle::check` decodes every base64 field strictly and
+//! compares each inclusion proof with its checkpoint, and `tsr::check`
+//! re-reads every RFC 3161 token as strict DER (issue 10), because the crate
+//! is more lenient on all three.
 
 pub(crate) mod floor;
 pub(crate) mod provider;
