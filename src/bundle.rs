@@ -123,7 +123,11 @@ pub fn check(value: &Value) -> Result<BundleShape> {
             check_raw_bytes(vm.req("certificate")?, "certificate")?;
             false
         }
-        ["publicKey"] => true,
+        ["publicKey"] => {
+            // PublicKeyIdentifier { hint } (§1.2.3); unknown fields refused (§0.4.7).
+            vm.obj("publicKey")?.only(&["hint"])?;
+            true
+        }
         _ => {
             return Err(vm.err(
                 "exactly one of x509CertificateChain, certificate and publicKey is required".into(),
@@ -316,7 +320,9 @@ pub fn check_entry(v: &Value, i: usize) -> Result<(String, i64)> {
             return Err(e.err(format!("{path}.integratedTime is negative")));
         }
     }
-    let log_id = e.obj("logId")?.str("keyId")?.to_owned();
+    let log_id_obj = e.obj("logId")?;
+    log_id_obj.only(&["keyId"])?;
+    let log_id = log_id_obj.str("keyId")?.to_owned();
     decode_b64(&log_id, ErrorKind::MalformedEncoding, "0.4.4")?;
     if let Some(promise) = e.opt("inclusionPromise") {
         let promise = Obj::new(
@@ -333,6 +339,7 @@ pub fn check_entry(v: &Value, i: usize) -> Result<(String, i64)> {
         )?;
     }
     let kv = e.obj("kindVersion")?;
+    kv.only(&["kind", "version"])?;
     let (kind, version) = (kv.str("kind")?, kv.str("version")?);
     if !matches!(
         (kind, version),
@@ -422,6 +429,7 @@ fn check_proof(v: &Value, path: &str, log_index: i64, rekor_v2: bool) -> Result<
     let size = int64(p.req("treeSize")?, "inclusionProof.treeSize")?;
     let idx = int64(p.req("logIndex")?, "inclusionProof.logIndex")?;
     let cp = p.obj("checkpoint")?;
+    cp.only(&["envelope"])?;
     let env = cp.str("envelope")?;
     if env.is_empty() {
         return Err(p.err("the checkpoint is empty".into()));

@@ -17,7 +17,6 @@ appear in the terminal summary ("mutation suite"). Mutant generation is in
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 import functools
 import hashlib
 import json
@@ -45,35 +44,6 @@ from slsa_verify import (
     errors,
     verify_bundle,
     verify_wheel,
-)
-
-# Families (fnmatch patterns) accepted today because of known gaps, each
-# being fixed in Rust on another branch. Their accepted mutants are reported
-# and the group is marked xfail instead of failing. Remove this set (make it
-# empty) once the fixes are merged: then any accepted mutant fails the suite.
-_KNOWN_GAP_FAMILIES: frozenset[str] = frozenset(
-    {
-        # (1) builder id with a version not enforced (BYOB/delegator builders)
-        "policy-builder-version",
-        # (2) inclusion proof rootHash/treeSize not compared with the checkpoint
-        "int-*:inclusionProof.treeSize",
-        "flip-*:inclusionProof.rootHash",
-        # (3) lenient base64 (short or no padding, URL-safe alphabet)
-        "b64-short-padding:*",
-        "b64-no-padding:*",
-        "b64-urlsafe:*",
-        # (4) RFC 3161 token with altered embedded certificates
-        "flip-tsa-certs:*",
-        # (5) found by this suite, in the bundle parser / proof check
-        # (src/bundle.rs, src/adapter/): unknown fields inside logId,
-        # kindVersion, inclusionProof.checkpoint and publicKey are accepted
-        # (spec 0.4.7); Rekor v2 inclusionProof.logIndex not bound to the entry
-        "field-unknown:tlogEntries.logId",
-        "field-unknown:tlogEntries.kindVersion",
-        "field-unknown:inclusionProof.checkpoint",
-        "field-unknown:verificationMaterial.publicKey",
-        "int-minus1:inclusionProof.logIndex",
-    }
 )
 
 EXAMPLES = ASSETS.parent.parent / "examples"
@@ -361,10 +331,6 @@ def _verdict(case: Case, got: str) -> str | None:
     if case.expected is not None and got not in case.expected:
         return f"{got} (want one of {sorted(case.expected)})"
     return None
-
-
-def _known_gap(family: str) -> bool:
-    return any(fnmatch.fnmatchcase(family, pat) for pat in _KNOWN_GAP_FAMILIES)
 
 
 # ---------------------------------------------------------------- mutants
@@ -788,22 +754,13 @@ def test_mutants_are_refused(group: str, tmp_path: Path) -> None:
     got = _run(cases, tmp_path)
     _report(group, cases, got, skipped)
     failures = []
-    gaps = []
     for case, result in zip(cases, got, strict=True):
         if (why := _verdict(case, result)) is None:
             continue
         line = f"{case.fixture.name} {case.family} {case.where[:160]}: {why}"
-        (gaps if _known_gap(case.family) else failures).append(line)
+        failures.append(line)
     for line in failures[:400]:
         print("  UNEXPECTED " + line)
-    gap_families = Counter(line.split()[1] for line in gaps)
-    for fam, n in sorted(gap_families.items()):
-        example = next(line for line in gaps if line.split()[1] == fam)
-        print(f"  known gap  {n:4} {fam}   e.g. {example[:200]}")
     assert failures == [], (
         f"{len(failures)} mutants not refused as required (first: {failures[:5]})"
     )
-    if gaps:
-        pytest.xfail(
-            f"{len(gaps)} mutants of known-gap families accepted (tests/python/mutations/KNOWN_GAPS.md)"
-        )
