@@ -442,13 +442,12 @@ fn installed_path(site: &Path, rel: &str) -> std::result::Result<PathBuf, String
         match c {
             Component::Normal(part) => {
                 path.push(part);
-                let meta = std::fs::symlink_metadata(&path)
-                    .map_err(|e| format!("{rel}: {e}"))?;
+                let meta = std::fs::symlink_metadata(&path).map_err(|e| e.to_string())?;
                 if meta.file_type().is_symlink() {
-                    return Err(format!("{rel}: {} is a symbolic link", path.display()));
+                    return Err(format!("{} is a symbolic link", path.display()));
                 }
             }
-            _ => return Err(format!("{rel}: not a plain relative path")),
+            _ => return Err("not a plain relative path".to_owned()),
         }
     }
     Ok(path)
@@ -530,7 +529,7 @@ pub fn check_installed(wheel: &Path, purelib: &Path, platlib: &Path) -> Result<u
             Err(why) => {
                 return Err(mismatch(
                     ErrorKind::InstalledMismatch,
-                    format!("installed file does not match the verified wheel: {why}"),
+                    format!("installed {rel:?} differs from the verified wheel: {why}"),
                 ))
             }
         }

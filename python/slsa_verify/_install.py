@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -502,6 +503,7 @@ def _guarded_pip(opts: Options, workdir: Path, verified_sdists: set[str]) -> lis
         json.dumps(
             {
                 "refusals": str(workdir / "refusals.jsonl"),
+                "resolved": str(workdir / "resolved.jsonl"),
                 "allow_direct": sorted(canonical(n) for n in opts.allow_direct),
                 "allow_sdist": opts.allow_sdist,
                 "verified_sdists": sorted(verified_sdists),
@@ -563,6 +565,16 @@ def resolve(opts: Options, workdir: Path, verified_sdists: set[str] | None = Non
         raise errors.UsageError(f"refused before pip fetched it: {refused['detail']}") from None
     doc = json.loads(report.read_text(encoding="utf-8"))
     items: list[dict[str, Any]] = doc.get("install", [])
+    resolved: dict[str, list[dict[str, Any]]] = {}
+    log = workdir / "resolved.jsonl"
+    for line in log.read_text(encoding="utf-8").splitlines() if log.exists() else []:
+        rec = json.loads(line)
+        resolved.setdefault(str(rec["filename"]), []).append(rec["metadata"])
+    log.unlink(missing_ok=True)
+    for item in items:
+        url = str(item.get("download_info", {}).get("url", ""))
+        name = urllib.parse.unquote(url.rsplit("/", 1)[-1].split("#", 1)[0])
+        item["resolved_with"] = resolved.get(name, [])
     return items
 
 
@@ -735,6 +747,24 @@ def _resolve_verifying_sdists(
     raise errors.UsageError(f"more than {_MAX_SDIST_ROUNDS} sdists to verify before resolving")
 
 
+def _check_metadata(r: FileResult, item: dict[str, Any]) -> errors.Error | None:
+    """The verified wheel's METADATA equals every metadata pip used for it:
+    the one it resolved dependencies from and the one its report shows."""
+    if r.outcome is None:
+        return None
+    seen = item.get("resolved_with") or []
+    if not seen:
+        return errors.MetadataMismatch(
+            f"pip resolved {escape(r.filename)} without metadata pip-verify could compare"
+        )
+    try:
+        for meta in [*seen, item.get("metadata", {})]:
+            _core.check_metadata(r.outcome["path"], json.dumps(meta))
+    except errors.Error as err:
+        return err
+    return None
+
+
 def verify_resolution(opts: Options, workdir: Path, *, progress: TextIO | None) -> list[FileResult]:
     """Resolve with pip, then fetch and verify every file into ``workdir``."""
     config = pip_settings(opts)
@@ -771,10 +801,7 @@ def verify_resolution(opts: Options, workdir: Path, *, progress: TextIO | None) 
             if r.outcome["verification"] is not None:
                 r.verification = _api.Verification._from_json(json.dumps(r.outcome["verification"]))
             if r.filename.endswith(".whl"):
-                try:  # the dependencies pip resolved are the verified wheel's own
-                    _core.check_metadata(r.outcome["path"], json.dumps(meta))
-                except errors.Error as err:
-                    r.error = err
+                r.error = _check_metadata(r, item)
         if progress is not None:
             took = time.monotonic() - started
             size = Path(files / r.filename).stat().st_size if r.outcome else 0

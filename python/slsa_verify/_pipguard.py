@@ -16,6 +16,9 @@ the directory it is installed in):
   caller named the project with ``--allow-direct`` and the reference is a
   wheel (a wheel is never executed; it is verified afterwards like any other
   file); editables, directories and VCS checkouts are always refused;
+- the metadata each candidate's dependencies are taken from is recorded
+  (pip's ``--report`` shows the downloaded file's metadata instead, so a
+  PEP 658 file that lies would go unnoticed);
 - building an sdist's metadata is refused unless ``--allow-sdist`` was given
   AND the sdist's sha256 is among the ones already verified. An unverified
   sdist is reported back so that the caller can fetch and verify it, then
@@ -42,6 +45,7 @@ def _main() -> int:  # noqa: C901, PLR0915 (one closure per hook)
     with open(config_path, encoding="utf-8") as f:  # noqa: PTH123 (runs on any Python)
         config = json.load(f)
     refusals = config["refusals"]
+    resolved = config["resolved"]
     allow_direct = set(config["allow_direct"])
     allow_sdist = bool(config["allow_sdist"])
     verified = set(config["verified_sdists"])
@@ -67,13 +71,18 @@ def _main() -> int:  # noqa: C901, PLR0915 (one closure per hook)
         from pip._internal.distributions.sdist import SourceDistribution
         from pip._internal.exceptions import InstallationError
         from pip._internal.operations.prepare import RequirementPreparer
+        from pip._internal.resolution.resolvelib.candidates import (
+            _InstallRequirementBackedCandidate as Candidate,
+        )
         from pip._vendor.packaging.utils import canonicalize_name
     except ImportError as err:
         record({"kind": "unsupported-pip", "detail": str(err)})
         return 3
     hooks = ("prepare_linked_requirement", "prepare_editable_requirement")
-    if not all(hasattr(RequirementPreparer, h) for h in hooks) or not hasattr(
-        SourceDistribution, "prepare_distribution_metadata"
+    if (
+        not all(hasattr(RequirementPreparer, h) for h in hooks)
+        or not hasattr(SourceDistribution, "prepare_distribution_metadata")
+        or not hasattr(Candidate, "_prepare")
     ):
         record({"kind": "unsupported-pip", "detail": "pip's preparer has other methods"})
         return 3
@@ -159,6 +168,20 @@ def _main() -> int:  # noqa: C901, PLR0915 (one closure per hook)
             raise InstallationError(f"pip-verify: {describe(req)} must verify before it is built")
         return prepare_metadata(self, *args, **kwargs)
 
+    prepare_candidate = Candidate._prepare
+
+    def recorded_candidate(self: Any) -> Any:
+        """Record the metadata the resolver takes this candidate's dependencies
+        from (a PEP 658 file, when the index has one; pip's report later shows
+        the downloaded wheel's instead)."""
+        dist = prepare_candidate(self)
+        link = getattr(self, "_link", None) or self._ireq.link
+        with open(resolved, "a", encoding="utf-8") as f:  # noqa: PTH123
+            doc = {"filename": link.filename, "metadata": dist.metadata_dict}
+            f.write(json.dumps(doc) + "\n")
+        return dist
+
+    Candidate._prepare = recorded_candidate  # type: ignore[method-assign]
     RequirementPreparer.prepare_linked_requirement = guarded_linked  # type: ignore[method-assign]
     RequirementPreparer.prepare_editable_requirement = guarded_editable  # type: ignore[method-assign]
     SourceDistribution.prepare_distribution_metadata = guarded_metadata  # type: ignore[method-assign]
