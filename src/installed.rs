@@ -193,10 +193,8 @@ impl Wheel {
         if u32_at(&local, 0) != 0x0403_4b50 {
             return Err(bad_wheel(format!("bad local header for {:?}", m.name)));
         }
-        let data_at = m.header_offset
-            + 30
-            + u64::from(u16_at(&local, 26))
-            + u64::from(u16_at(&local, 28));
+        let data_at =
+            m.header_offset + 30 + u64::from(u16_at(&local, 26)) + u64::from(u16_at(&local, 28));
         if data_at.saturating_add(m.compressed) > self.len {
             return Err(bad_wheel(format!("member {:?} runs past the end", m.name)));
         }
@@ -386,7 +384,11 @@ fn report_field(doc: &Value, key: &str, multi: bool) -> Result<Vec<String>> {
 /// `MetadataMismatch` naming the first field that differs; `ArtifactNameInvalid`
 /// or `InputTooLarge` for an unreadable wheel; `MalformedJson` for the report.
 pub fn check_metadata(wheel: &Path, metadata_json: &str) -> Result<()> {
-    let doc = crate::json::parse(metadata_json.as_bytes(), MAX_SMALL_MEMBER as usize, "metadata")?;
+    let doc = crate::json::parse(
+        metadata_json.as_bytes(),
+        MAX_SMALL_MEMBER as usize,
+        "metadata",
+    )?;
     let mut w = Wheel::open(wheel)?;
     let info = w.dist_info()?;
     let member = w.member(&format!("{info}/METADATA")).ok_or_else(|| {
@@ -409,7 +411,9 @@ pub fn check_metadata(wheel: &Path, metadata_json: &str) -> Result<()> {
             return Err(Error::mismatch(
                 ErrorKind::MetadataMismatch,
                 STEP,
-                &format!("{header} in the verified wheel's METADATA vs the metadata pip resolved with"),
+                &format!(
+                    "{header} in the verified wheel's METADATA vs the metadata pip resolved with"
+                ),
                 &ours,
                 &theirs,
             ));
@@ -460,7 +464,10 @@ fn sha256_installed(path: &Path, limit: u64) -> std::result::Result<[u8; 32], St
         return Err("not a regular file".to_owned());
     }
     if meta.len() > limit {
-        return Err(format!("{} bytes, the verified member has {limit}", meta.len()));
+        return Err(format!(
+            "{} bytes, the verified member has {limit}",
+            meta.len()
+        ));
     }
     let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
     let mut buf = vec![0u8; 64 << 10];
@@ -490,7 +497,10 @@ pub fn check_installed(wheel: &Path, purelib: &Path, platlib: &Path) -> Result<u
     let info = w.dist_info()?;
     let data_dir = format!("{}.data", info.trim_end_matches(".dist-info"));
     let wheel_file = w.member(&format!("{info}/WHEEL")).ok_or_else(|| {
-        mismatch(ErrorKind::InstalledMismatch, format!("the wheel has no {info}/WHEEL"))
+        mismatch(
+            ErrorKind::InstalledMismatch,
+            format!("the wheel has no {info}/WHEEL"),
+        )
     })?;
     let wheel_text = String::from_utf8_lossy(&w.read_small(&wheel_file)?).into_owned();
     let purelib_root = parse_headers(&wheel_text)
@@ -545,14 +555,20 @@ mod tests {
     fn headers_unfold_and_stop_at_the_body() {
         let h = parse_headers("Name: a\nRequires-Dist: b;\n  extra == 'x'\n\nRequires-Dist: c\n");
         assert_eq!(h.len(), 2);
-        assert_eq!(wheel_field(&h, "requires-dist", true), vec!["b;\n  extra == 'x'"]);
+        assert_eq!(
+            wheel_field(&h, "requires-dist", true),
+            vec!["b;\n  extra == 'x'"]
+        );
     }
 
     #[test]
     fn data_members_map_like_pip() {
         let d = "a-1.data";
         let i = "a-1.dist-info";
-        assert_eq!(installed_name("a-1.data/purelib/x.py", d, i).as_deref(), Some("x.py"));
+        assert_eq!(
+            installed_name("a-1.data/purelib/x.py", d, i).as_deref(),
+            Some("x.py")
+        );
         assert_eq!(installed_name("a-1.data/scripts/x", d, i), None);
         assert_eq!(installed_name("a-1.dist-info/RECORD", d, i), None);
         assert_eq!(installed_name("a/x.py", d, i).as_deref(), Some("a/x.py"));

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import hashlib
 import importlib.util
 import json
 import os
@@ -142,7 +141,7 @@ _TRUE = {"1", "y", "yes", "t", "true", "on"}
 
 
 def pip_settings(opts: Options) -> dict[str, str]:
-    """pip's effective configuration for ``pip install``, one value per key.
+    """Pip's effective configuration for ``pip install``, one value per key.
 
     ``pip config list`` prints the files merged in pip's file precedence
     (global < user < site < PIP_CONFIG_FILE) as ``section.key=<Python repr>``;
@@ -286,7 +285,7 @@ def _check_requirement(req: str, opts: Options, where: str) -> None:
 
 
 def _read_requirement_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """pip's preprocessing: joined continuations, comments removed, ``${VAR}``s expanded."""
+    """Pip's preprocessing: joined continuations, comments removed, ``${VAR}``s expanded."""
     with path.open("rb") as f:
         data = f.read(_MAX_REQ_BYTES + 1)
     if len(data) > _MAX_REQ_BYTES:
@@ -309,7 +308,7 @@ def _read_requirement_lines(path: Path) -> Iterator[tuple[int, str]]:
 
 
 def _split_options(line: str) -> tuple[str, list[str]]:
-    """pip's split of a line into the requirement and its options."""
+    """Pip's split of a line into the requirement and its options."""
     tokens = line.split(" ")
     args: list[str] = []
     for token in tokens:
@@ -340,9 +339,11 @@ def _option_pairs(tokens: list[str]) -> Iterator[tuple[str, str | None]]:
 def check_requirement_file(
     path: Path, opts: Options, *, depth: int = 0, seen: set[Path] | None = None
 ) -> None:
-    """Refuse what a requirements file could add that runs code or bypasses the
-    index: direct URLs and paths, editables, index options, ``--no-binary``,
-    build options; nested ``-r``/``-c`` files are checked the same way."""
+    """Refuse what a requirements file adds that runs code or bypasses the index.
+
+    That is: direct URLs and paths, editables, index options, ``--no-binary``,
+    build options; nested ``-r``/``-c`` files are checked the same way.
+    """
     seen = set() if seen is None else seen
     if depth > _MAX_REQ_DEPTH or len(seen) >= _MAX_REQ_FILES:
         raise errors.UsageError(
@@ -365,11 +366,14 @@ def check_requirement_file(
                     )
             continue
         for opt, value in _option_pairs(tokens):
-            _check_file_option(opt, value, path, opts, where, depth, seen)
+            _check_file_option(
+                opt, value=value, path=path, opts=opts, where=where, depth=depth, seen=seen
+            )
 
 
 def _check_file_option(  # noqa: PLR0913 (the walk's state)
     opt: str,
+    *,
     value: str | None,
     path: Path,
     opts: Options,
@@ -407,11 +411,15 @@ def _check_file_option(  # noqa: PLR0913 (the walk's state)
 
 
 def check_requirements(opts: Options, config: dict[str, str]) -> None:
-    """Every requirement pip would see, before pip runs (command line, ``-r``
-    files recursively, and pip's configuration)."""
+    """Check every requirement pip would see, before pip runs.
+
+    The command line, ``-r`` files recursively, and pip's configuration.
+    """
     for req in opts.requirements:
         if req.startswith("-"):
-            raise errors.UsageError(f"{escape(req)!r}: options go before `--` only if pip-verify has them")
+            raise errors.UsageError(
+                f"{escape(req)!r}: options go before `--` only if pip-verify has them"
+            )
         _check_requirement(req, opts, "command line")
     for f in opts.requirement_files:
         if "://" in f:
@@ -524,9 +532,14 @@ def _refusal(workdir: Path) -> dict[str, Any] | None:
     return json.loads(lines[0]) if lines else None
 
 
-def resolve(opts: Options, workdir: Path, verified_sdists: set[str] | None = None) -> list[dict[str, Any]]:
-    """What pip would install, from ``pip install --dry-run --report``, with
-    nothing built or fetched that could run before verification."""
+def resolve(
+    opts: Options, workdir: Path, verified_sdists: set[str] | None = None
+) -> list[dict[str, Any]]:
+    """What pip would install, from ``pip install --dry-run --report``.
+
+    Nothing is built or fetched that could run before verification
+    (:mod:`slsa_verify._pipguard`).
+    """
     report = workdir / "report.json"
     cmd = [
         *_guarded_pip(opts, workdir, verified_sdists or set()),
@@ -592,9 +605,11 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066
 
 
 def escape(text: object) -> str:
-    """``text`` with control characters, escape sequences and bidirectional
-    overrides shown as ``\\xNN``/``\\uNNNN``: index-controlled strings never
-    reach the terminal raw. Newlines in multi-line details stay."""
+    r"""``text`` with control characters and bidirectional overrides escaped.
+
+    They are shown as ``\xNN``/``\uNNNN``: index-controlled strings never
+    reach the terminal raw. Newlines in multi-line details stay.
+    """
 
     def one(m: re.Match[str]) -> str:
         c = m.group(0)
@@ -656,7 +671,10 @@ def print_table(
         if r.error is not None:
             result = f"FAILED {type(r.error).__name__}"
         rows.append(
-            tuple(escape(c).replace("\n", " ") for c in (r.project, r.version, r.filename, who, where, result))  # type: ignore[arg-type]
+            tuple(
+                escape(c).replace("\n", " ")
+                for c in (r.project, r.version, r.filename, who, where, result)
+            )  # type: ignore[arg-type]
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     out.writelines(
@@ -716,15 +734,17 @@ def _fetcher(opts: Options, directory: Path, indexes: list[str]) -> _core.Fetche
 def _resolve_verifying_sdists(
     opts: Options, workdir: Path, indexes: list[str]
 ) -> tuple[list[dict[str, Any]], list[FileResult]]:
-    """Resolve; an sdist pip must build to resolve is verified first (with
-    ``--allow-sdist``), then pip resolves again. Returns the items, or the
-    failed sdist verification."""
+    """Resolve; an sdist pip must build to resolve is verified first.
+
+    With ``--allow-sdist`` only: the sdist is fetched and verified, then pip
+    resolves again. Returns the items, or the failed sdist verification.
+    """
     verified: set[str] = set()
     early: _core.Fetcher | None = None
     for _ in range(_MAX_SDIST_ROUNDS):
         try:
             return resolve(opts, workdir, verified), []
-        except _UnverifiedSdist as need:
+        except _UnverifiedSdist as need:  # noqa: PERF203 (one resolve per sdist)
             early = early or _fetcher(opts, workdir / "sdists", indexes)
             version = need.filename.rsplit("-", 1)[-1]
             for ext in _ARCHIVES:
@@ -748,8 +768,10 @@ def _resolve_verifying_sdists(
 
 
 def _check_metadata(r: FileResult, item: dict[str, Any]) -> errors.Error | None:
-    """The verified wheel's METADATA equals every metadata pip used for it:
-    the one it resolved dependencies from and the one its report shows."""
+    """Check the verified wheel's METADATA against every metadata pip used for it.
+
+    That is the one it resolved dependencies from and the one its report shows.
+    """
     if r.outcome is None:
         return None
     seen = item.get("resolved_with") or []
@@ -820,7 +842,8 @@ def _site_dirs(opts: Options) -> tuple[str, str]:
         "scheme = None\n"
         "if sys.argv[1] == 'user':\n"
         "    get = getattr(sysconfig, 'get_preferred_scheme', None)\n"
-        "    scheme = get('user') if get else ('nt_user' if sys.platform == 'win32' else 'posix_user')\n"
+        "    user = 'nt_user' if sys.platform == 'win32' else 'posix_user'\n"
+        "    scheme = get('user') if get else user\n"
         "p = sysconfig.get_paths(scheme) if scheme else sysconfig.get_paths()\n"
         "print(json.dumps([p['purelib'], p['platlib']]))\n"
     )
@@ -833,7 +856,9 @@ def _site_dirs(opts: Options) -> tuple[str, str]:
         timeout=60,
     )
     if proc.returncode != 0:
-        raise errors.InstallError(f"cannot ask {opts.python} where packages go: {proc.stderr[-500:]}")
+        raise errors.InstallError(
+            f"cannot ask {opts.python} where packages go: {proc.stderr[-500:]}"
+        )
     purelib, platlib = json.loads(proc.stdout)
     return str(purelib), str(platlib)
 
@@ -883,10 +908,12 @@ def check_installed(opts: Options, results: Sequence[FileResult]) -> None:
 
 
 def _write_new(src: str, final: Path) -> None:
-    """Copy ``src`` to ``final`` through a new temporary file in the same
-    directory (created exclusively: never through an existing name or
-    symbolic link) and an atomic rename, which replaces a symbolic link at
-    ``final`` itself, never its target."""
+    """Copy ``src`` to ``final`` through a temporary file and a rename.
+
+    The temporary file is new, in the same directory (created exclusively:
+    never through an existing name or symbolic link); the atomic rename
+    replaces a symbolic link at ``final`` itself, never its target.
+    """
     fd, tmp = tempfile.mkstemp(prefix=".pip-verify-", suffix=".part", dir=final.parent)
     try:
         with os.fdopen(fd, "wb") as out, Path(src).open("rb") as f:
@@ -911,7 +938,7 @@ def _keep(results: Sequence[FileResult], dest: str) -> None:
             _write_new(r.outcome["provenance_path"], out / f"{r.filename}.provenance")
 
 
-def _print_outcome(  # noqa: PLR0913 (the run's whole state)
+def _print_outcome(  # noqa: PLR0913, C901 (the run's whole state)
     opts: Options,
     results: Sequence[FileResult],
     *,
@@ -939,9 +966,8 @@ def _print_outcome(  # noqa: PLR0913 (the run's whole state)
     print_table(results, out, opts.policy)
     for r in results:
         if r.error is not None:
-            errout.write(
-                f"FAILED  {escape(r.filename)}: {type(r.error).__name__}: {escape(r.error.detail)}\n"
-            )
+            kind = type(r.error).__name__
+            errout.write(f"FAILED  {escape(r.filename)}: {kind}: {escape(r.error.detail)}\n")
     what = f"{counts['verified']} verified file(s)"
     if counts["allowed_unattested"]:
         what += f" and {counts['allowed_unattested']} unattested file(s) you allowed"
@@ -1059,7 +1085,9 @@ def run_release(opts: ReleaseOptions, *, as_json: bool, out: TextIO, errout: Tex
         else:
             where = (r.source_repository or "").removeprefix("https://")
             out.write(
-                escape(f"OK  {filename}  sha256:{r.sha256[:12]}…  {where}@{r.source_ref}  ({asset})")
+                escape(
+                    f"OK  {filename}  sha256:{r.sha256[:12]}…  {where}@{r.source_ref}  ({asset})"
+                )
                 + "\n"
             )
     out.write(f"{len(results) - len(failed)} of {len(results)} files of {opts.tag} verified\n")

@@ -31,6 +31,10 @@ where these hooks expect them, nothing runs (fail closed).
 This module is executed as ``python -c <its source> PIP_DIR CONFIG ARGS…``.
 """
 
+# pip's internals are untyped (Any), and pip is imported only after the
+# meta-path finder that picks its copy is in place.
+# ruff: noqa: ANN401, PLC0415
+
 from __future__ import annotations
 
 import hashlib
@@ -60,12 +64,12 @@ def _main() -> int:  # noqa: C901, PLR0915 (one closure per hook)
         """Import ``pip`` from ``pip_dir`` only (as pip's own ``--python`` runner)."""
 
         @classmethod
-        def find_spec(cls, fullname: str, path: Any = None, target: Any = None) -> Any:
+        def find_spec(cls, fullname: str, path: Any = None, target: Any = None) -> Any:  # noqa: ARG003
             if fullname != "pip":
                 return None
             return PathFinder.find_spec(fullname, [pip_dir], target)
 
-    sys.meta_path.insert(0, _OnlyThisPip())  # type: ignore[arg-type]
+    sys.meta_path.insert(0, _OnlyThisPip())
     try:
         from pip._internal.cli.main import main as pip_main
         from pip._internal.distributions.sdist import SourceDistribution
@@ -171,9 +175,11 @@ def _main() -> int:  # noqa: C901, PLR0915 (one closure per hook)
     prepare_candidate = Candidate._prepare
 
     def recorded_candidate(self: Any) -> Any:
-        """Record the metadata the resolver takes this candidate's dependencies
-        from (a PEP 658 file, when the index has one; pip's report later shows
-        the downloaded wheel's instead)."""
+        """Record the metadata the resolver takes this candidate's dependencies from.
+
+        A PEP 658 file, when the index has one; pip's report later shows the
+        downloaded wheel's instead.
+        """
         dist = prepare_candidate(self)
         link = getattr(self, "_link", None) or self._ireq.link
         with open(resolved, "a", encoding="utf-8") as f:  # noqa: PTH123

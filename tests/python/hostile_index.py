@@ -71,7 +71,7 @@ def _hostile_handler(index: HostileIndex) -> type:
     base_cls = _handler(index)
 
     class Handler(base_cls):  # type: ignore[misc,valid-type]
-        def do_GET(self) -> None:
+        def do_GET(self) -> None:  # noqa: N802 (BaseHTTPRequestHandler's name)
             parts = [p for p in self.path.split("?")[0].split("/") if p]
             port = self.server.server_address[1]
             if len(parts) == 2 and parts[0] == "simple" and index.project(parts[1]):

@@ -32,7 +32,7 @@ EXAMPLES = ASSETS.parent.parent / "examples"
 WHEEL = EXAMPLES / "abi3info-2024.10.8-py3-none-any.whl"
 PROVENANCE = EXAMPLES / "abi3info-2024.10.8-py3-none-any.whl.provenance"
 POLICY = ["--repository", "woodruffw/abi3info", "--workflow", "release.yml"]
-SECRET = "s3cr3t-token"
+SECRET = "s3cr3t-token"  # noqa: S105 (a planted credential, checked never to be printed)
 
 
 def abi3info() -> Dist:
@@ -112,7 +112,9 @@ def test_direct_url_dependency_in_pep658_metadata_is_refused_before_fetching(
         index.metadata[WHEEL.name] = injected(
             f"Requires-Dist: evil @ {base}/files/evil-1.0.tar.gz\n"
         )
-        code, out, err = run("install", "abi3info==2024.10.8", "--index-url", url, "--python", target, *POLICY)
+        code, out, err = run(
+            "install", "abi3info==2024.10.8", "--index-url", url, "--python", target, *POLICY
+        )
     assert code == 2, out + err
     assert "UsageError" in err
     assert "refused before pip fetched it" in err
@@ -160,8 +162,15 @@ def test_index_sdist_is_not_built_even_with_allow_sdist_until_verified(
     index = HostileIndex([Dist("evil", "1.0", "evil-1.0.tar.gz", sdist)])
     with serve_hostile(index) as url:
         code, out, err = run(
-            "install", "evil==1.0", "--index-url", url, "--python", target, "--allow-sdist",
-            "--retries", "0",
+            "install",
+            "evil==1.0",
+            "--index-url",
+            url,
+            "--python",
+            target,
+            "--allow-sdist",
+            "--retries",
+            "0",
         )
     assert not marker.exists()
     assert code == 3, out + err
@@ -200,7 +209,7 @@ def evil_files(tmp_path: Path, marker: Path) -> dict[str, Path]:
         (["-r {url}/reqs.txt"], "requirements files from URLs are refused"),
     ],
 )
-def test_requirements_files_are_checked_before_pip_runs(
+def test_requirements_files_are_checked_before_pip_runs(  # noqa: PLR0917 (fixtures)
     tmp_path: Path,
     target: str,
     marker: Path,
@@ -208,16 +217,28 @@ def test_requirements_files_are_checked_before_pip_runs(
     lines: list[str],
     why: str,
 ) -> None:
-    index = HostileIndex([abi3info(), Dist("abi3info", "2024.10.8", "abi3info-2024.10.8.tar.gz", evil_sdist("abi3info", "2024.10.8", marker))])
+    index = HostileIndex(
+        [
+            abi3info(),
+            Dist(
+                "abi3info",
+                "2024.10.8",
+                "abi3info-2024.10.8.tar.gz",
+                evil_sdist("abi3info", "2024.10.8", marker),
+            ),
+        ]
+    )
     with serve_hostile(index) as url:
         base = url.removesuffix("/simple")
         fmt = {"dir": evil_files["dir"], "sdist": evil_files["sdist"], "url": base}
-        (tmp_path / "nested.txt").write_text(f"-r deeper.txt\n")
+        (tmp_path / "nested.txt").write_text("-r deeper.txt\n")
         (tmp_path / "deeper.txt").write_text(f"evil @ {base}/files/evil-1.0.tar.gz\n")
         (tmp_path / "constraints.txt").write_text(f"evil @ {base}/files/evil-1.0.tar.gz\n")
         reqs = tmp_path / "requirements.txt"
         reqs.write_text("".join(line.format(**fmt) + "\n" for line in lines))
-        code, out, err = run("install", "-r", str(reqs), "--index-url", url, "--python", target, *POLICY)
+        code, out, err = run(
+            "install", "-r", str(reqs), "--index-url", url, "--python", target, *POLICY
+        )
     assert code == 2, out + err
     assert err.startswith("FAILED  UsageError:"), err
     assert why in err
@@ -240,7 +261,16 @@ def test_direct_references_on_the_command_line_are_refused(
             "dir": str(evil_files["dir"]),
             "vcs": f"evil @ git+{base}/evil.git",
         }[which]
-        code, out, err = run("install", req, "--index-url", url, "--python", target, "--allow-direct", "evil" if which == "vcs" else "other")
+        code, out, err = run(
+            "install",
+            req,
+            "--index-url",
+            url,
+            "--python",
+            target,
+            "--allow-direct",
+            "evil" if which == "vcs" else "other",
+        )
     assert code == 2, out + err
     assert err.startswith("FAILED  UsageError:"), err
     assert not marker.exists()
@@ -298,7 +328,17 @@ def test_an_installed_tampered_copy_of_the_same_version_is_replaced(
     path = tmp_path / tampered.filename
     path.write_bytes(tampered.data)
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", target, "install", "--no-deps", "--no-index", str(path)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            target,
+            "install",
+            "--no-deps",
+            "--no-index",
+            str(path),
+        ],
         check=True,
         capture_output=True,
     )
@@ -306,8 +346,16 @@ def test_an_installed_tampered_copy_of_the_same_version_is_replaced(
     assert "VERSION = " in (site / "abi3info" / "__init__.py").read_text()
     with serve(Index([abi3info()])) as url:
         code, out, err = run(
-            "install", "abi3info==2024.10.8", "--index-url", url, "--python", target, *POLICY,
-            "--", "--quiet", "--no-warn-script-location",
+            "install",
+            "abi3info==2024.10.8",
+            "--index-url",
+            url,
+            "--python",
+            target,
+            *POLICY,
+            "--",
+            "--quiet",
+            "--no-warn-script-location",
         )
     assert code == 0, out + err
     with zipfile.ZipFile(WHEEL) as zf:
@@ -319,7 +367,17 @@ def test_an_installed_tampered_copy_of_the_same_version_is_replaced(
 
 def test_the_installed_files_check_catches_a_difference(tmp_path: Path, target: str) -> None:
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", target, "install", "--no-deps", "--no-index", str(WHEEL)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            target,
+            "install",
+            "--no-deps",
+            "--no-index",
+            str(WHEEL),
+        ],
         check=True,
         capture_output=True,
     )
@@ -328,10 +386,12 @@ def test_the_installed_files_check_catches_a_difference(tmp_path: Path, target: 
     init = site / "abi3info" / "__init__.py"
     good = init.read_bytes()
     init.write_bytes(good + b"\nimport os  # planted\n")
-    with pytest.raises(errors.InstalledMismatch, match="abi3info/__init__.py"):
+    with pytest.raises(errors.InstalledMismatch, match=r"abi3info/__init__\.py"):
         _core.check_installed(str(WHEEL), str(site), str(site))
     init.write_bytes(good[:-1] + b"#")  # same size, other bytes
-    with pytest.raises(errors.InstalledMismatch, match="sha256 of installed abi3info/__init__.py"):
+    with pytest.raises(
+        errors.InstalledMismatch, match=r"sha256 of installed abi3info/__init__\.py"
+    ):
         _core.check_installed(str(WHEEL), str(site), str(site))
     # a symbolic link is never followed, even to the right bytes
     real = tmp_path / "elsewhere.py"
@@ -355,8 +415,14 @@ def test_injected_dependency_in_pep658_metadata_is_metadata_mismatch(target: str
     index.metadata[WHEEL.name] = injected("Requires-Dist: six\n")
     with serve_hostile(index) as url:
         code, out, err = run(
-            "install", "abi3info==2024.10.8", "--index-url", url, "--python", target,
-            "--allow-unattested", ":all:",
+            "install",
+            "abi3info==2024.10.8",
+            "--index-url",
+            url,
+            "--python",
+            target,
+            "--allow-unattested",
+            ":all:",
         )
     assert code == 1, out + err
     assert "MetadataMismatch" in err
@@ -369,13 +435,15 @@ def test_honest_pep658_metadata_installs(target: str) -> None:
     index = HostileIndex([abi3info()])
     index.metadata[WHEEL.name] = wheel_metadata(WHEEL)
     with serve_hostile(index) as url:
-        code, out, err = run("install", "abi3info==2024.10.8", "--index-url", url, "--python", target, *POLICY)
+        code, out, err = run(
+            "install", "abi3info==2024.10.8", "--index-url", url, "--python", target, *POLICY
+        )
     assert code == 0, out + err
     assert f"/files/{WHEEL.name}.metadata" in index.hits  # pip resolved from it
     assert [p["name"] for p in pip_list(target)] == ["abi3info"]
 
 
-def test_metadata_check_compares_each_field(tmp_path: Path) -> None:
+def test_metadata_check_compares_each_field() -> None:
     honest = {
         "name": "abi3info",
         "version": "2024.10.8",
@@ -419,17 +487,17 @@ def test_metadata_check_compares_each_field(tmp_path: Path) -> None:
         ["-e", "."],
         ["--index-url", "http://127.0.0.1:9/simple"],
         ["--extra-index-url=http://127.0.0.1:9/simple"],
-        ["--find-links", "/tmp"],
+        ["--find-links", "/nonexistent"],
         ["-c", "constraints.txt"],
-        ["--target", "/tmp/x"],
-        ["--prefix=/tmp/x"],
-        ["--root", "/tmp/x"],
+        ["--target", "/nonexistent/x"],
+        ["--prefix=/nonexistent/x"],
+        ["--root", "/nonexistent/x"],
         ["--no-binary", ":all:"],
         ["./evil-1.0.tar.gz"],
     ],
 )
 def test_pip_args_after_double_dash_cannot_add_anything(extra: list[str]) -> None:
-    code, out, err = run("install", "abi3info==2024.10.8", *POLICY, "--", "--quiet", *extra)
+    code, _, err = run("install", "abi3info==2024.10.8", *POLICY, "--", "--quiet", *extra)
     assert code == 2
     assert err.startswith("FAILED  UsageError:"), err
     assert "after `--` only" in err
@@ -455,12 +523,22 @@ def test_download_replaces_planted_symlinks_instead_of_writing_through_them(
         (house / name).symlink_to(victim)
     with serve(Index([abi3info()])) as url:
         code, out, err = run(
-            "download", "abi3info==2024.10.8", "-d", str(house), "--index-url", url,
-            "--python", target, *POLICY,
+            "download",
+            "abi3info==2024.10.8",
+            "-d",
+            str(house),
+            "--index-url",
+            url,
+            "--python",
+            target,
+            *POLICY,
         )
     assert code == 0, out + err
     assert victim.read_text() == "# my shell settings\n"
-    for name, data in ((WHEEL.name, WHEEL.read_bytes()), (WHEEL.name + ".provenance", PROVENANCE.read_bytes())):
+    for name, data in (
+        (WHEEL.name, WHEEL.read_bytes()),
+        (WHEEL.name + ".provenance", PROVENANCE.read_bytes()),
+    ):
         assert not (house / name).is_symlink()
         assert (house / name).read_bytes() == data
     assert sorted(p.name for p in house.iterdir()) == [WHEEL.name, WHEEL.name + ".provenance"]
@@ -474,9 +552,18 @@ def test_escape_sequences_from_the_index_never_reach_the_terminal(target: str) -
     # pip reports the index's Requires-Python text in its error message
     index.metadata[WHEEL.name] = injected("Requires-Python: >=99\x1b]0;pwned\x07\x1b[2J\n")
     with serve_hostile(index) as url:
-        code, out, err = run("install", "abi3info==2024.10.8", "--index-url", url, "--python", target, *POLICY)
+        code, out, err = run(
+            "install", "abi3info==2024.10.8", "--index-url", url, "--python", target, *POLICY
+        )
         jcode, jout, jerr = run(
-            "install", "abi3info==2024.10.8", "--index-url", url, "--python", target, *POLICY, "--json"
+            "install",
+            "abi3info==2024.10.8",
+            "--index-url",
+            url,
+            "--python",
+            target,
+            *POLICY,
+            "--json",
         )
     assert code == jcode == 1, out + err
     assert "MetadataMismatch" in err
@@ -504,17 +591,35 @@ def test_summary_counts_allowed_unattested_files_apart(target: str, tmp_path: Pa
     app = make_wheel("app", "1.0", requires=["abi3info==2024.10.8"])
     with serve(Index([app, abi3info()])) as url:
         code, out, err = run(
-            "install", "app==1.0", "--index-url", url, "--python", target,
-            "--allow-unattested", "app", "--json",
+            "install",
+            "app==1.0",
+            "--index-url",
+            url,
+            "--python",
+            target,
+            "--allow-unattested",
+            "app",
+            "--json",
         )
     assert code == 0, err
     doc = json.loads(out)
     assert doc["counts"] == {"verified": 1, "allowed_unattested": 1, "failed": 0}
-    assert {f["project"]: f["status"] for f in doc["files"]} == {"app": "allowed", "abi3info": "verified"}
+    assert {f["project"]: f["status"] for f in doc["files"]} == {
+        "app": "allowed",
+        "abi3info": "verified",
+    }
     with serve(Index([app, abi3info()])) as url:
         code, out, err = run(
-            "download", "app==1.0", "--index-url", url, "--python", target,
-            "--allow-unattested", "app", "-d", str(tmp_path / "house"),
+            "download",
+            "app==1.0",
+            "--index-url",
+            url,
+            "--python",
+            target,
+            "--allow-unattested",
+            "app",
+            "-d",
+            str(tmp_path / "house"),
         )
     assert code == 0, err
     assert "1 verified file(s) and 1 unattested file(s) you allowed" in out
@@ -585,7 +690,9 @@ def test_pip_conf_wheel_section_does_not_beat_global(
     decoy = Index([])
     with serve(Index([abi3info()])) as good, serve(decoy) as bad:
         conf = tmp_path / "pip.conf"
-        conf.write_text(f"[global]\nindex-url = {good}\n[wheel]\nindex-url = {bad}\n[download]\nindex-url = {bad}\n")
+        conf.write_text(
+            f"[global]\nindex-url = {good}\n[wheel]\nindex-url = {bad}\n[download]\nindex-url = {bad}\n"
+        )
         monkeypatch.setenv("PIP_CONFIG_FILE", str(conf))
         code, out, err = run("install", "abi3info==2024.10.8", "--python", target, *POLICY)
     assert code == 0, out + err
@@ -595,9 +702,15 @@ def test_pip_conf_wheel_section_does_not_beat_global(
 def test_pip_conf_multi_line_extra_index_url(
     tmp_path: Path, target: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with serve(Index([])) as empty1, serve(Index([])) as empty2, serve(Index([abi3info()], mode="html")) as real:
+    with (
+        serve(Index([])) as empty1,
+        serve(Index([])) as empty2,
+        serve(Index([abi3info()], mode="html")) as real,
+    ):
         conf = tmp_path / "pip.conf"
-        conf.write_text(f"[global]\nindex-url = {empty1}\nextra-index-url =\n    {empty2}\n    {real}\n")
+        conf.write_text(
+            f"[global]\nindex-url = {empty1}\nextra-index-url =\n    {empty2}\n    {real}\n"
+        )
         monkeypatch.setenv("PIP_CONFIG_FILE", str(conf))
         code, out, err = run("install", "abi3info==2024.10.8", "--python", target, *POLICY)
     assert code == 0, out + err
@@ -610,7 +723,9 @@ def test_settings_layer_like_pip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         "[install]\nindex-url = http://i/simple\n[wheel]\nindex-url = http://w/simple\n"
     )
     monkeypatch.setenv("PIP_CONFIG_FILE", str(conf))
-    opts = _install.Options([], [], None, ["http://cli/simple"], None, [], sys.executable, 5, 0, None, None, None, [])
+    opts = _install.Options(
+        [], [], None, ["http://cli/simple"], None, [], sys.executable, 5, 0, None, None, None, []
+    )
     assert _install.apply_pip_settings(opts) == [
         "http://i/simple",
         "http://e1/simple",
@@ -634,7 +749,9 @@ def test_no_index_with_find_links_asks_no_index(
         monkeypatch.setenv("PIP_INDEX_URL", f"http://{SECRET}@{url.removeprefix('http://')}")
         monkeypatch.setenv("PIP_NO_INDEX", "1")
         monkeypatch.setenv("PIP_FIND_LINKS", str(links))
-        code, out, err = run("install", "abi3info==2024.10.8", "--python", target, *POLICY, "--json")
+        code, out, err = run(
+            "install", "abi3info==2024.10.8", "--python", target, *POLICY, "--json"
+        )
     assert index.hits == []  # the index pip was told not to use was never asked
     assert_clean(out + err)
     assert code == 3, out + err
