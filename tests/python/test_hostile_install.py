@@ -178,6 +178,19 @@ def test_index_sdist_is_not_built_even_with_allow_sdist_until_verified(
     assert pip_list(target) == []
 
 
+def test_allow_direct_admits_a_wheel_that_verifies(target: str) -> None:
+    index = HostileIndex([abi3info()])
+    with serve_hostile(index) as url:
+        req = f"abi3info @ {url.removesuffix('/simple')}/files/{WHEEL.name}"
+        code, out, err = run(
+            *("install", req, "--allow-direct", "abi3info", "--index-url", url),
+            *("--python", target, *POLICY),
+        )
+    assert code == 0, out + err
+    assert f"/provenance/{WHEEL.name}" in index.hits
+    assert [p["name"] for p in pip_list(target)] == ["abi3info"]
+
+
 @pytest.fixture
 def evil_files(tmp_path: Path, marker: Path) -> dict[str, Path]:
     """A malicious local sdist and the project directory it unpacks to."""
