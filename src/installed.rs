@@ -580,4 +580,39 @@ mod tests {
         assert!(installed_path(&dir, "../etc/passwd").is_err());
         assert!(installed_path(&dir, "/etc/passwd").is_err());
     }
+
+    fn example() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/abi3info-2024.10.8-py3-none-any.whl")
+    }
+
+    #[test]
+    fn real_wheel_metadata_matches_itself_and_not_a_lie() {
+        let ok = r#"{"name": "ABI3Info", "version": "2024.10.8", "requires_python": ">=3.8",
+            "provides_extra": ["dev", "doc", "lint", "test"], "requires_dist": [
+            "build ; extra == \"dev\"", "toml ; extra == \"dev\"",
+            "abi3info[test,lint,doc] ; extra == \"dev\"", "pdoc >= 13.0.0 ; extra == \"doc\"",
+            "bandit ; extra == \"lint\"", "interrogate ; extra == \"lint\"",
+            "mypy ; extra == \"lint\"", "ruff ; extra == \"lint\"", "pytest ; extra == \"test\"",
+            "pytest-cov ; extra == \"test\"", "pretend ; extra == \"test\"",
+            "coverage[toml] ; extra == \"test\""]}"#;
+        if let Err(e) = check_metadata(&example(), ok) {
+            assert_eq!(e.detail(), "");
+        }
+        let lie = ok.replace("\"requires_dist\": [", "\"requires_dist\": [\"six\", ");
+        let e = check_metadata(&example(), &lie).err().map(|e| e.kind());
+        assert_eq!(e, Some(ErrorKind::MetadataMismatch));
+    }
+
+    #[test]
+    fn a_truncated_wheel_is_refused() {
+        let data = std::fs::read(example()).unwrap_or_default();
+        let dir =
+            std::env::temp_dir().join(format!("slsa-verify-installed-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let cut = dir.join("abi3info-2024.10.8-py3-none-any.whl");
+        let _ = std::fs::write(&cut, data.get(..data.len() / 2).unwrap_or_default());
+        let e = check_metadata(&cut, "{}").err().map(|e| e.kind());
+        assert_eq!(e, Some(ErrorKind::ArtifactNameInvalid));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
