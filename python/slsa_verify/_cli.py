@@ -300,9 +300,11 @@ def _add_install_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
         p.add_argument(
             "--allow-sdist",
             action="store_true",
-            help="let pip resolve to sdists too. Building an sdist's metadata runs its "
-            "build code (and installs its build requirements) BEFORE anything is "
-            "verified; by default only wheels are considered",
+            help="let pip resolve to sdists too (by default only wheels are considered). "
+            "An sdist's build code runs only after its bytes verified, without build "
+            "isolation: its build backend must already be installed in the target "
+            "environment (install it with pip-verify first), as nothing unverified is "
+            "fetched to build it",
         )
         _add_network_flags(p)
         _add_policy_flags(p)

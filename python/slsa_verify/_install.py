@@ -106,10 +106,13 @@ class Options:
 def _binary_args(opts: Options) -> list[str]:
     """Wheels only, unless the caller opts in.
 
-    Resolving an sdist runs its build code (and installs its build
-    requirements) before anything is verified.
+    Resolving an sdist runs its build code. With ``--allow-sdist`` an sdist
+    is built only once its bytes verified (:mod:`slsa_verify._pipguard`), and
+    without build isolation: pip would otherwise install the build
+    requirements from the index, unverified, and run them. The build backend
+    must then already be installed in the target environment.
     """
-    return [] if opts.allow_sdist else ["--only-binary=:all:"]
+    return ["--no-build-isolation"] if opts.allow_sdist else ["--only-binary=:all:"]
 
 
 def _pip(python: str) -> list[str]:
