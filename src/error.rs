@@ -165,6 +165,10 @@ kinds! {
     ProvenanceCertificateMismatch => "provenance_certificate_mismatch", "PolicyError";
     /// Nothing to verify where the policy requires attestations (§7.7.3).
     NoAttestations => "no_attestations", "PolicyError";
+    /// A verified wheel's METADATA differs from the metadata pip resolved with (install).
+    MetadataMismatch => "metadata_mismatch", "VerificationError";
+    /// An installed file differs from the verified wheel's member (install).
+    InstalledMismatch => "installed_mismatch", "VerificationError";
     /// DNS, TLS, timeout, HTTP status or body limit (online feature).
     NetworkError => "network_error", "Error";
     /// A caller error: bad arguments, unreadable file, empty policy.

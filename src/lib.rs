@@ -11,6 +11,7 @@ pub mod bundle;
 pub mod claims;
 pub mod dist;
 pub mod error;
+pub mod installed;
 pub mod io;
 pub mod json;
 pub mod limits;

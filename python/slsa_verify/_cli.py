@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -289,11 +290,22 @@ def _add_install_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
             "(default: this one)",
         )
         p.add_argument(
+            "--allow-direct",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help="let NAME come from a direct URL (`NAME @ https://…/file.whl`, on the "
+            "command line, in -r files or as a dependency); only a wheel, and it must still "
+            "verify. Paths, VCS URLs, directories and editables are always refused; repeatable",
+        )
+        p.add_argument(
             "--allow-sdist",
             action="store_true",
-            help="let pip resolve to sdists too. Building an sdist's metadata runs its "
-            "build code (and installs its build requirements) BEFORE anything is "
-            "verified; by default only wheels are considered",
+            help="let pip resolve to sdists too (by default only wheels are considered). "
+            "An sdist's build code runs only after its bytes verified, without build "
+            "isolation: its build backend must already be installed in the target "
+            "environment (install it with pip-verify first), as nothing unverified is "
+            "fetched to build it",
         )
         _add_network_flags(p)
         _add_policy_flags(p)
@@ -461,9 +473,11 @@ def _error_doc(err: errors.Error) -> dict[str, Any]:
 
 
 def _print_error(err: errors.Error, errout: TextIO, label: str | None = None) -> None:
+    from slsa_verify._install import escape  # noqa: PLC0415 (lazy, as _dispatch)
+
     kind = type(err).__name__
-    where = f"{label}: " if label else ""
-    errout.write(f"FAILED  {where}{kind}: {err.detail}\n")
+    where = f"{escape(label)}: " if label else ""
+    errout.write(f"FAILED  {where}{kind}: {escape(err.detail)}\n")
     if err.step:
         errout.write(f"        step {err.step}: {err.docs_url}\n")
     hint = _HINTS.get(kind)
@@ -542,6 +556,7 @@ def _install_options(args: argparse.Namespace, pip_args: list[str]) -> _install.
         pip_args=pip_args,
         dest=getattr(args, "dest", None),
         allow_sdist=getattr(args, "allow_sdist", False),
+        allow_direct=getattr(args, "allow_direct", []),
     )
 
 
@@ -551,6 +566,8 @@ def _dispatch(
     from slsa_verify import _install  # noqa: PLC0415 (lazy: keeps `pip-verify verify` start-up lean)
 
     if args.command in ("install", "download-and-install", "download"):
+        if pip_args and args.command == "download":
+            raise errors.UsageError("`-- PIP-ARGS` only goes with install")
         opts = _install_options(args, pip_args)
         install = args.command != "download"
         return _install.run(opts, install=install, as_json=as_json, out=out, errout=errout)
@@ -604,8 +621,31 @@ _COMMANDS = {
 }
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised where Python is running so that clean-up runs as for Ctrl-C."""
+
+
+def _on_sigterm(_signum: int, _frame: object) -> None:
+    raise _Terminated
+
+
 def run() -> NoReturn:
-    """Console-script entry point."""
-    code = main()
+    """Console-script entry point.
+
+    A stream that cannot encode a character (``PYTHONIOENCODING=ascii``, a C
+    locale) prints it as a backslash escape instead of failing. SIGTERM
+    unwinds like Ctrl-C: temporary files are removed, a running pip is
+    killed, and the exit code is 143.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        code = main()
+    except _Terminated:
+        sys.stderr.write("terminated\n")
+        code = 143
     sys.stdout.flush()
     sys.exit(code)

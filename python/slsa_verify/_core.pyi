@@ -7,6 +7,8 @@ __all__ = [
     "Fetcher",
     "TrustedRoot",
     "__version__",
+    "check_installed",
+    "check_metadata",
     "crypto_backend",
     "error_kinds",
     "verify_bundle",
@@ -39,6 +41,10 @@ def verify_bundle(
     key: str | None = None,
     trusted_root: TrustedRoot | None = None,
 ) -> str: ...
+def check_metadata(wheel: str | os.PathLike[str], metadata: str) -> None: ...
+def check_installed(
+    wheel: str | os.PathLike[str], purelib: str | os.PathLike[str], platlib: str | os.PathLike[str]
+) -> int: ...
 def crypto_backend() -> str: ...
 def error_kinds() -> list[tuple[str, str, str]]: ...
 def verify_wheel(

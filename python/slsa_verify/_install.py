@@ -11,14 +11,20 @@ temporary directory that is removed on every path.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import importlib.util
 import json
+import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+import urllib.parse
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -41,6 +47,14 @@ class FileResult:
     outcome: dict[str, Any] | None = None
     verification: _api.Verification | None = None
     error: errors.Error | None = None
+    metadata: dict[str, Any] | None = None  # what pip resolved with
+
+    @property
+    def status(self) -> str:
+        """verified, allowed (unattested, by --allow-unattested) or FAILED."""
+        if self.error is not None:
+            return "FAILED"
+        return "verified" if self.verification is not None else "allowed"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -50,6 +64,7 @@ class FileResult:
             "filename": self.filename,
             "requested": self.requested,
             "ok": self.error is None,
+            "status": self.status,
         }
         if self.outcome is not None:
             doc["policy"] = self.outcome["policy"]
@@ -85,15 +100,19 @@ class Options:
     pip_args: list[str]
     dest: str | None = None
     allow_sdist: bool = False
+    allow_direct: list[str] = dataclasses.field(default_factory=list)
 
 
 def _binary_args(opts: Options) -> list[str]:
     """Wheels only, unless the caller opts in.
 
-    Resolving an sdist runs its build code (and installs its build
-    requirements) before anything is verified.
+    Resolving an sdist runs its build code. With ``--allow-sdist`` an sdist
+    is built only once its bytes verified (:mod:`slsa_verify._pipguard`), and
+    without build isolation: pip would otherwise install the build
+    requirements from the index, unverified, and run them. The build backend
+    must then already be installed in the target environment.
     """
-    return [] if opts.allow_sdist else ["--only-binary=:all:"]
+    return ["--no-build-isolation"] if opts.allow_sdist else ["--only-binary=:all:"]
 
 
 def _pip(python: str) -> list[str]:
@@ -116,11 +135,21 @@ def _pip_network_args(opts: Options) -> list[str]:
     return args
 
 
-_SCOPE_RANK = {"global": 0, "user": 1, "site": 2, ":env:": 3}
+# --- pip's configuration: the indexes pip will use, and what it may add ------
+
+# pip's section precedence for `pip install`: [global] < [install] < PIP_* (":env:").
+# [wheel], [download] and the rest are other commands' sections.
+_SECTIONS = ("global", "install", ":env:")
+_TRUE = {"1", "y", "yes", "t", "true", "on"}
 
 
 def pip_settings(opts: Options) -> dict[str, str]:
-    """The configuration pip reads (files and ``PIP_*``), highest precedence per key."""
+    """Pip's effective configuration for ``pip install``, one value per key.
+
+    ``pip config list`` prints the files merged in pip's file precedence
+    (global < user < site < PIP_CONFIG_FILE) as ``section.key=<Python repr>``;
+    the sections are then layered as pip's option parser does.
+    """
     try:
         proc = subprocess.run(  # noqa: S603 (argv list, no shell)
             [*_pip(opts.python), "config", "list"],
@@ -132,28 +161,325 @@ def pip_settings(opts: Options) -> dict[str, str]:
         )
     except subprocess.TimeoutExpired as err:
         raise errors.NetworkError("`pip config list` did not answer within 60 s") from err
-    best: dict[str, tuple[int, str]] = {}
+    sections: dict[str, dict[str, str]] = {s: {} for s in _SECTIONS}
     for line in proc.stdout.splitlines():
-        key, _, value = line.partition("=")
-        scope, _, name = key.rpartition(".")
-        rank = _SCOPE_RANK.get(scope, 0)
-        if name and rank >= best.get(name, (-1, ""))[0]:
-            best[name] = (rank, value.strip().strip("'\""))
-    return {k: v for k, (_, v) in best.items()}
+        key, _, raw = line.partition("=")
+        section, _, name = key.partition(".")
+        if section not in sections or not name:
+            continue
+        try:
+            value = ast.literal_eval(raw)
+        except (ValueError, SyntaxError):
+            continue
+        if isinstance(value, str):
+            sections[section][name] = value
+    merged: dict[str, str] = {}
+    for section in _SECTIONS:
+        merged.update(sections[section])
+    return merged
 
 
-def apply_pip_settings(opts: Options) -> list[str]:
-    """Take the index URLs, CA bundle and proxy from pip's configuration.
+def apply_pip_settings(opts: Options, config: dict[str, str] | None = None) -> list[str]:
+    """The indexes pip will look in, in pip's order; takes CA bundle and proxy too.
 
-    Command-line values win. Returns the index URLs in pip's order.
+    As pip: ``--index-url`` replaces the configured one, ``--extra-index-url``
+    adds to the configured ones (all of them, a multi-line value included),
+    and ``no-index`` means no index at all (find-links only).
     """
-    config = pip_settings(opts)
+    config = pip_settings(opts) if config is None else config
     opts.cert = opts.cert or config.get("cert") or None
     opts.proxy = opts.proxy or config.get("proxy") or None
-    if opts.index_url is not None:
-        return [opts.index_url, *opts.extra_index_urls]
-    extras = opts.extra_index_urls or config.get("extra-index-url", "").split()
-    return [config.get("index-url") or DEFAULT_INDEX, *extras]
+    if config.get("no-index", "").strip().lower() in _TRUE:
+        return []
+    index = opts.index_url or config.get("index-url", "").strip() or DEFAULT_INDEX
+    return [index, *config.get("extra-index-url", "").split(), *opts.extra_index_urls]
+
+
+# --- requirements: nothing that runs code or bypasses the index --------------
+
+_VCS = ("git+", "hg+", "svn+", "bzr+")
+_ARCHIVES = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tar", ".zip")
+_NAME_AT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*@(.*)$")
+_ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
+_COMMENT = re.compile(r"(^|\s+)#.*$")
+_MAX_REQ_FILES = 64
+_MAX_REQ_DEPTH = 8
+_MAX_REQ_BYTES = 4 << 20
+# Requirement-file options pip honours that only narrow what it picks.
+_HARMLESS_FILE_OPTIONS = {"--only-binary", "--prefer-binary", "--pre", "--require-hashes"}
+_INDEX_OPTIONS = {
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "--no-index",
+    "-f",
+    "--find-links",
+    "--trusted-host",
+}
+_VALUE_OPTIONS = {
+    "-r",
+    "--requirement",
+    "-c",
+    "--constraint",
+    "-e",
+    "--editable",
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "--trusted-host",
+    "--no-binary",
+    "--only-binary",
+    "--use-feature",
+    "--hash",
+    "-C",
+    "--config-settings",
+    "--global-option",
+    "--install-option",
+    "--build-option",
+}
+
+
+def canonical(name: str) -> str:
+    """PEP 503 normalised project name."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def classify(req: str) -> tuple[str, str | None]:
+    """(``name``, ``url``, ``vcs`` or ``path``; the project name when known)."""
+    text = req.strip()
+    m = _NAME_AT.match(text)
+    if m is not None:
+        target = m.group(2).split(";", 1)[0].strip()
+        return ("vcs" if target.lower().startswith(_VCS) else "url", m.group(1))
+    low = text.lower()
+    if low.startswith(_VCS):
+        return "vcs", None
+    if "://" in text or low.startswith("file:"):
+        return "url", None
+    head = text.split(";", 1)[0].strip()
+    looks_like_path = (
+        os.sep in head or (os.altsep is not None and os.altsep in head) or head.startswith(".")
+    )
+    if looks_like_path or head.lower().endswith(_ARCHIVES):
+        return "path", None
+    return "name", None
+
+
+def _check_requirement(req: str, opts: Options, where: str) -> None:
+    kind, name = classify(req)
+    if kind == "name":
+        return
+    shown = escape(req.strip())
+    if kind in ("vcs", "path") or name is None:
+        what = {"vcs": "a VCS URL", "path": "a local path", "url": "a URL without a name"}[kind]
+        raise errors.UsageError(
+            f"{where}: {shown!r} is {what}: pip would build it from source, and no "
+            "attestation can cover it; name a project on the index instead "
+            "(use `pip-verify download`/`verify` for files you already have)"
+        )
+    if canonical(name) not in {canonical(n) for n in opts.allow_direct}:
+        raise errors.UsageError(
+            f"{where}: {shown!r} is a direct URL, which bypasses the index and its "
+            f"provenance; pass --allow-direct {name} to allow a wheel from it "
+            "(it must still verify)"
+        )
+
+
+def _read_requirement_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """Pip's preprocessing: joined continuations, comments removed, ``${VAR}``s expanded."""
+    with path.open("rb") as f:
+        data = f.read(_MAX_REQ_BYTES + 1)
+    if len(data) > _MAX_REQ_BYTES:
+        raise errors.UsageError(f"{path}: a requirements file is under 4 MiB")
+    text = data.decode("utf-8-sig", errors="replace")
+    pending, start = "", 0
+    for n, line in enumerate(text.splitlines(), 1):
+        if not pending:
+            start = n
+        if line.endswith("\\") and not _COMMENT.search(line):
+            pending += line[:-1]
+            continue
+        full = _COMMENT.sub("", pending + line)
+        pending = ""
+        full = _ENV_VAR.sub(lambda m: os.environ.get(m.group(1), m.group(0)), full).strip()
+        if full:
+            yield start, full
+    if pending.strip():
+        yield start, pending.strip()
+
+
+def _split_options(line: str) -> tuple[str, list[str]]:
+    """Pip's split of a line into the requirement and its options."""
+    tokens = line.split(" ")
+    args: list[str] = []
+    for token in tokens:
+        if token.startswith("-"):
+            break
+        args.append(token)
+    rest = " ".join(tokens[len(args) :])
+    try:
+        return " ".join(args).strip(), shlex.split(rest)
+    except ValueError as err:
+        raise errors.UsageError(f"cannot parse options {escape(rest)!r}: {err}") from err
+
+
+def _option_pairs(tokens: list[str]) -> Iterator[tuple[str, str | None]]:
+    it = iter(tokens)
+    for tok in it:
+        opt, eq, value = tok.partition("=")
+        if not eq and tok[:2] in ("-r", "-c", "-e", "-i", "-f", "-C") and len(tok) > 2:
+            opt, value, eq = tok[:2], tok[2:], "="
+        if eq:
+            yield opt, value
+        elif opt in _VALUE_OPTIONS:
+            yield opt, next(it, None)
+        else:
+            yield opt, None
+
+
+def check_requirement_file(
+    path: Path, opts: Options, *, depth: int = 0, seen: set[Path] | None = None
+) -> None:
+    """Refuse what a requirements file adds that runs code or bypasses the index.
+
+    That is: direct URLs and paths, editables, index options, ``--no-binary``,
+    build options; nested ``-r``/``-c`` files are checked the same way.
+    """
+    seen = set() if seen is None else seen
+    if depth > _MAX_REQ_DEPTH or len(seen) >= _MAX_REQ_FILES:
+        raise errors.UsageError(
+            f"{path}: more than {_MAX_REQ_DEPTH} levels or {_MAX_REQ_FILES} requirements files"
+        )
+    resolved = path.resolve()
+    if resolved in seen:
+        return
+    seen.add(resolved)
+    for lineno, line in _read_requirement_lines(path):
+        where = f"{path}:{lineno}"
+        req, tokens = _split_options(line)
+        if req:
+            _check_requirement(req, opts, where)
+            for opt, _ in _option_pairs(tokens):
+                if opt != "--hash":
+                    raise errors.UsageError(
+                        f"{where}: per-requirement option {escape(opt)} is not supported "
+                        "(build options only matter to code that runs before verification)"
+                    )
+            continue
+        for opt, value in _option_pairs(tokens):
+            _check_file_option(
+                opt, value=value, path=path, opts=opts, where=where, depth=depth, seen=seen
+            )
+
+
+def _check_file_option(  # noqa: PLR0913 (the walk's state)
+    opt: str,
+    *,
+    value: str | None,
+    path: Path,
+    opts: Options,
+    where: str,
+    depth: int,
+    seen: set[Path],
+) -> None:
+    if opt in ("-r", "--requirement", "-c", "--constraint"):
+        if not value:
+            raise errors.UsageError(f"{where}: {opt} needs a file")
+        if "://" in value:
+            raise errors.UsageError(
+                f"{where}: {opt} {escape(value)!r}: requirements files from URLs are refused"
+            )
+        nested = Path(value) if Path(value).is_absolute() else path.parent / value
+        check_requirement_file(nested, opts, depth=depth + 1, seen=seen)
+    elif opt in ("-e", "--editable"):
+        raise errors.UsageError(
+            f"{where}: editable requirements run their build code and cannot be verified"
+        )
+    elif opt in _INDEX_OPTIONS:
+        raise errors.UsageError(
+            f"{where}: {opt} in a requirements file is refused: give index options on the "
+            "pip-verify command line (or in pip's configuration), so that the files are "
+            "fetched and verified from the same indexes pip resolves with"
+        )
+    elif opt == "--no-binary":
+        if not opts.allow_sdist and (value or "").strip() != ":none:":
+            raise errors.UsageError(
+                f"{where}: --no-binary makes pip build sdists, which runs their code; "
+                "refused without --allow-sdist (and then only verified sdists are built)"
+            )
+    elif opt not in _HARMLESS_FILE_OPTIONS:
+        raise errors.UsageError(f"{where}: requirements-file option {escape(opt)} is refused")
+
+
+def check_requirements(opts: Options, config: dict[str, str]) -> None:
+    """Check every requirement pip would see, before pip runs.
+
+    The command line, ``-r`` files recursively, and pip's configuration.
+    """
+    for req in opts.requirements:
+        if req.startswith("-"):
+            raise errors.UsageError(
+                f"{escape(req)!r}: options go before `--` only if pip-verify has them"
+            )
+        _check_requirement(req, opts, "command line")
+    for f in opts.requirement_files:
+        if "://" in f:
+            raise errors.UsageError(f"-r {escape(f)!r}: requirements files from URLs are refused")
+        check_requirement_file(Path(f), opts)
+    for key in ("editable", "requirement"):
+        if config.get(key, "").strip():
+            raise errors.UsageError(
+                f"pip's configuration sets {key!r} (PIP_{key.upper()} or pip.conf): "
+                "pip-verify takes requirements from its own command line only"
+            )
+    for f in config.get("constraint", "").split():
+        check_requirement_file(Path(f), opts)
+    no_binary = config.get("no-binary", "").strip()
+    if no_binary and no_binary != ":none:" and not opts.allow_sdist:
+        raise errors.UsageError(
+            "pip's configuration sets no-binary (PIP_NO_BINARY or pip.conf), which makes pip "
+            "build sdists; refused without --allow-sdist"
+        )
+
+
+# Options that may follow `--` for the final `pip install`: output and
+# byte-compilation only; nothing that adds packages, files, indexes or places.
+PIP_ARGS_ALLOWED = frozenset(
+    {
+        "-q",
+        "-qq",
+        "-qqq",
+        "--quiet",
+        "-v",
+        "-vv",
+        "-vvv",
+        "--verbose",
+        "--no-color",
+        "--no-warn-script-location",
+        "--no-warn-conflicts",
+        "--compile",
+        "--no-compile",
+        "--user",
+        "--progress-bar=off",
+        "--progress-bar=on",
+    }
+)
+
+
+def check_pip_args(args: Sequence[str]) -> None:
+    """``-- PIP-ARGS`` may only be options from :data:`PIP_ARGS_ALLOWED`."""
+    for a in args:
+        if a not in PIP_ARGS_ALLOWED:
+            raise errors.UsageError(
+                f"`-- {escape(a)}` is refused: after `--` only "
+                + ", ".join(sorted(PIP_ARGS_ALLOWED))
+                + " may follow (nothing that adds packages, files, indexes or install locations)"
+            )
+
+
+# --- running pip ---------------------------------------------------------------
 
 
 def _run_pip(cmd: list[str], failure: errors.Error) -> None:
@@ -166,11 +492,60 @@ def _run_pip(cmd: list[str], failure: errors.Error) -> None:
         raise type(failure)(f"{failure.detail}:\n{tail}")
 
 
-def resolve(opts: Options, workdir: Path) -> list[dict[str, Any]]:
-    """What pip would install, from ``pip install --dry-run --report``."""
+@dataclasses.dataclass
+class _UnverifiedSdist(Exception):
+    """pip needs to build this sdist's metadata: verify it first, then resolve again."""
+
+    name: str
+    filename: str
+    url: str
+    sha256: str
+    requested: bool
+
+
+def _guarded_pip(opts: Options, workdir: Path, verified_sdists: set[str]) -> list[str]:
+    """pip, run by ``opts.python`` under :mod:`slsa_verify._pipguard`'s hooks."""
+    spec = importlib.util.find_spec("pip")
+    if spec is None or spec.origin is None:
+        raise errors.UsageError(f"pip is not installed for {sys.executable}")
+    pip_dir = str(Path(spec.origin).parent.parent)
+    config = workdir / "guard.json"
+    config.write_text(
+        json.dumps(
+            {
+                "refusals": str(workdir / "refusals.jsonl"),
+                "resolved": str(workdir / "resolved.jsonl"),
+                "allow_direct": sorted(canonical(n) for n in opts.allow_direct),
+                "allow_sdist": opts.allow_sdist,
+                "verified_sdists": sorted(verified_sdists),
+            }
+        ),
+        encoding="utf-8",
+    )
+    source = Path(__file__).with_name("_pipguard.py").read_text(encoding="utf-8")
+    return [opts.python, "-c", source, pip_dir, str(config)]
+
+
+def _refusal(workdir: Path) -> dict[str, Any] | None:
+    path = workdir / "refusals.jsonl"
+    if not path.exists():
+        return None
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.unlink()
+    return json.loads(lines[0]) if lines else None
+
+
+def resolve(
+    opts: Options, workdir: Path, verified_sdists: set[str] | None = None
+) -> list[dict[str, Any]]:
+    """What pip would install, from ``pip install --dry-run --report``.
+
+    Nothing is built or fetched that could run before verification
+    (:mod:`slsa_verify._pipguard`).
+    """
     report = workdir / "report.json"
     cmd = [
-        *_pip(opts.python),
+        *_guarded_pip(opts, workdir, verified_sdists or set()),
         "install",
         "--dry-run",
         "--ignore-installed",
@@ -184,9 +559,38 @@ def resolve(opts: Options, workdir: Path) -> list[dict[str, Any]]:
         *(arg for f in opts.requirement_files for arg in ("-r", f)),
         *opts.requirements,
     ]
-    _run_pip(cmd, errors.NetworkError("pip could not resolve the requirements"))
+    try:
+        _run_pip(cmd, errors.NetworkError("pip could not resolve the requirements"))
+    except errors.NetworkError:
+        refused = _refusal(workdir)
+        if refused is None:
+            raise
+        if refused["kind"] == "needs-verification" and refused.get("sha256"):
+            raise _UnverifiedSdist(
+                name=str(refused["name"] or "?"),
+                filename=str(refused["filename"]),
+                url=str(refused["url"]),
+                sha256=str(refused["sha256"]),
+                requested=bool(refused["requested"]),
+            ) from None
+        if refused["kind"] == "unsupported-pip":
+            raise errors.UsageError(
+                f"cannot guard pip's resolution with this pip ({refused['detail']}); "
+                "pip-verify needs pip 21 or later"
+            ) from None
+        raise errors.UsageError(f"refused before pip fetched it: {refused['detail']}") from None
     doc = json.loads(report.read_text(encoding="utf-8"))
     items: list[dict[str, Any]] = doc.get("install", [])
+    resolved: dict[str, list[dict[str, Any]]] = {}
+    log = workdir / "resolved.jsonl"
+    for line in log.read_text(encoding="utf-8").splitlines() if log.exists() else []:
+        rec = json.loads(line)
+        resolved.setdefault(str(rec["filename"]), []).append(rec["metadata"])
+    log.unlink(missing_ok=True)
+    for item in items:
+        url = str(item.get("download_info", {}).get("url", ""))
+        name = urllib.parse.unquote(url.rsplit("/", 1)[-1].split("#", 1)[0])
+        item["resolved_with"] = resolved.get(name, [])
     return items
 
 
@@ -198,37 +602,93 @@ def _sha256(item: dict[str, Any]) -> str:
     return str(sha or "")
 
 
-def _describe(r: FileResult) -> tuple[str, str]:
-    """(publisher or identity, repository@ref) for the table."""
+# --- output ----------------------------------------------------------------------
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+
+
+def escape(text: object) -> str:
+    r"""``text`` with control characters and bidirectional overrides escaped.
+
+    They are shown as ``\xNN``/``\uNNNN``: index-controlled strings never
+    reach the terminal raw. Newlines in multi-line details stay.
+    """
+
+    def one(m: re.Match[str]) -> str:
+        c = m.group(0)
+        return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+
+    return "\n".join(_UNSAFE.sub(one, line) for line in str(text).split("\n"))
+
+
+# The publisher fields each policy kind checks, in the order shown.
+_CHECKED_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "github": ("GitHub", ("repository", "workflow", "environment")),
+    "gitlab": ("GitLab", ("repository", "workflow_filepath", "environment")),
+    "google": ("Google", ("email",)),
+    "circleci": ("CircleCI", ("project_id", "pipeline_definition_id", "vcs_origin", "vcs_ref")),
+}
+
+
+def _publisher_words(kind: str, fields: dict[str, Any]) -> str | None:
+    """``GitHub owner/repo/workflow.yml [env E]`` from the fields a policy checks."""
+    known = _CHECKED_FIELDS.get(kind.lower())
+    if known is None:
+        return None
+    label, keys = known
+    main = "/".join(str(fields[k]) for k in keys[:2] if fields.get(k))
+    extra = "".join(f", {k} {fields[k]}" for k in keys[2:] if fields.get(k))
+    return f"{label} {main}{extra}"
+
+
+def _describe(r: FileResult, policy: _api.Policy | None) -> tuple[str, str]:
+    """(who was checked, and by whose word; repository@ref) for the table.
+
+    Only fields the policy checked are shown: the caller's policy for files
+    checked against it, else the index-asserted publisher's checked fields.
+    """
     v = r.verification
     if v is None:
         return ("(unattested, allowed)" if r.error is None else "-", "-")
-    label = "index" if r.outcome and r.outcome["policy"] == "index-asserted" else "you"
-    pub = v.publisher or {}
-    who = "/".join(
-        str(pub[k])
-        for k in ("repository", "workflow", "workflow_filepath", "email", "project_id")
-        if pub.get(k)
-    )
-    who = f"{pub.get('kind', '')} {who}".strip() if who else v.identity
+    index = r.outcome is not None and r.outcome["policy"] == "index-asserted"
+    who: str | None = None
+    if index and v.publisher:
+        who = _publisher_words(str(v.publisher.get("kind", "")), v.publisher)
+    elif not index and policy is not None:
+        doc = json.loads(policy._to_json())
+        who = _publisher_words(str(doc.get("kind", "")), doc)
+    who = who or v.identity
     where = (v.source_repository or "").removeprefix("https://github.com/")
+    label = "index" if index else "you"
     return (f"{who} ({label})", f"{where}@{v.source_ref}" if where else "-")
 
 
-def print_table(results: Sequence[FileResult], out: TextIO) -> None:
+def print_table(
+    results: Sequence[FileResult], out: TextIO, policy: _api.Policy | None = None
+) -> None:
     """The end-of-run table: package, version, file, publisher, source, result."""
     rows = [("PACKAGE", "VERSION", "FILE", "PUBLISHER / IDENTITY (CHECKED BY)", "SOURCE", "RESULT")]
     for r in results:
-        who, where = _describe(r)
-        result = "verified" if r.verification else "allowed" if r.error is None else "FAILED"
+        who, where = _describe(r, policy)
+        result = r.status
         if r.error is not None:
             result = f"FAILED {type(r.error).__name__}"
-        rows.append((r.project, r.version, r.filename, who, where, result))
+        rows.append(
+            tuple(
+                escape(c).replace("\n", " ")
+                for c in (r.project, r.version, r.filename, who, where, result)
+            )  # type: ignore[arg-type]
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     out.writelines(
         "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n"
         for row in rows
     )
+    if any(r.verification is not None for r in results):
+        out.write(
+            "CHECKED BY: you = your policy flags; index = the publisher the index "
+            "asserts, as it asserts it\n"
+        )
 
 
 def _exit_code(results: Sequence[FileResult]) -> int:
@@ -245,14 +705,24 @@ def _fmt_size(n: int) -> str:
     return f"{n} B"
 
 
-def verify_resolution(opts: Options, workdir: Path, *, progress: TextIO | None) -> list[FileResult]:
-    """Resolve with pip, then fetch and verify every file into ``workdir``."""
-    indexes = apply_pip_settings(opts)
-    items = resolve(opts, workdir)
-    files = workdir / "files"
-    files.mkdir()
-    fetcher = _core.Fetcher(
-        directory=str(files),
+def _counts(results: Sequence[FileResult]) -> dict[str, int]:
+    statuses = [r.status for r in results]
+    return {
+        "verified": statuses.count("verified"),
+        "allowed_unattested": statuses.count("allowed"),
+        "failed": statuses.count("FAILED"),
+    }
+
+
+# --- resolve, fetch, verify ----------------------------------------------------
+
+_MAX_SDIST_ROUNDS = 32
+
+
+def _fetcher(opts: Options, directory: Path, indexes: list[str]) -> _core.Fetcher:
+    directory.mkdir()
+    return _core.Fetcher(
+        directory=str(directory),
         indexes=indexes,
         policy=opts.policy._to_json() if opts.policy is not None else None,
         allow_unattested=opts.allow_unattested,
@@ -262,6 +732,74 @@ def verify_resolution(opts: Options, workdir: Path, *, progress: TextIO | None) 
         proxy=opts.proxy,
         trusted_root=opts.trusted_root,
     )
+
+
+def _resolve_verifying_sdists(
+    opts: Options, workdir: Path, indexes: list[str]
+) -> tuple[list[dict[str, Any]], list[FileResult]]:
+    """Resolve; an sdist pip must build to resolve is verified first.
+
+    With ``--allow-sdist`` only: the sdist is fetched and verified, then pip
+    resolves again. Returns the items, or the failed sdist verification.
+    """
+    verified: set[str] = set()
+    early: _core.Fetcher | None = None
+    for _ in range(_MAX_SDIST_ROUNDS):
+        try:
+            return resolve(opts, workdir, verified), []
+        except _UnverifiedSdist as need:  # noqa: PERF203 (one resolve per sdist)
+            early = early or _fetcher(opts, workdir / "sdists", indexes)
+            version = need.filename.rsplit("-", 1)[-1]
+            for ext in _ARCHIVES:
+                version = version.removesuffix(ext)
+            r = FileResult(need.name, version, need.filename, need.requested)
+            try:
+                outcome = json.loads(
+                    early.fetch(need.name, version, need.url, need.sha256, need.requested)
+                )
+            except errors.Error as err:
+                r.error = err
+                return [], [r]
+            if outcome["verification"] is None or outcome["sha256"] != need.sha256:
+                r.error = errors.UsageError(
+                    f"{escape(need.filename)} must verify before it is built; "
+                    "--allow-unattested does not cover building an sdist"
+                )
+                return [], [r]
+            verified.add(need.sha256)
+    raise errors.UsageError(f"more than {_MAX_SDIST_ROUNDS} sdists to verify before resolving")
+
+
+def _check_metadata(r: FileResult, item: dict[str, Any]) -> errors.Error | None:
+    """Check the verified wheel's METADATA against every metadata pip used for it.
+
+    That is the one it resolved dependencies from and the one its report shows.
+    """
+    if r.outcome is None:
+        return None
+    seen = item.get("resolved_with") or []
+    if not seen:
+        return errors.MetadataMismatch(
+            f"pip resolved {escape(r.filename)} without metadata pip-verify could compare"
+        )
+    try:
+        for meta in [*seen, item.get("metadata", {})]:
+            _core.check_metadata(r.outcome["path"], json.dumps(meta))
+    except errors.Error as err:
+        return err
+    return None
+
+
+def verify_resolution(opts: Options, workdir: Path, *, progress: TextIO | None) -> list[FileResult]:
+    """Resolve with pip, then fetch and verify every file into ``workdir``."""
+    config = pip_settings(opts)
+    check_requirements(opts, config)
+    indexes = apply_pip_settings(opts, config)
+    items, failed = _resolve_verifying_sdists(opts, workdir, indexes)
+    if failed:
+        return failed
+    files = workdir / "files"
+    fetcher = _fetcher(opts, files, indexes)
     results: list[FileResult] = []
     for n, item in enumerate(items, 1):
         meta = item.get("metadata", {})
@@ -271,10 +809,11 @@ def verify_resolution(opts: Options, workdir: Path, *, progress: TextIO | None) 
             version=str(meta.get("version", "?")),
             filename=url.rsplit("/", 1)[-1].split("#", 1)[0],
             requested=bool(item.get("requested")),
+            metadata=meta,
         )
         results.append(r)
         if progress is not None:
-            progress.write(f"[{n}/{len(items)}] {r.filename} … ")
+            progress.write(f"[{n}/{len(items)}] {escape(r.filename)} … ")
             progress.flush()
         started = time.monotonic()
         try:
@@ -286,12 +825,45 @@ def verify_resolution(opts: Options, workdir: Path, *, progress: TextIO | None) 
             r.filename = r.outcome["filename"]  # decoded and checked by the core
             if r.outcome["verification"] is not None:
                 r.verification = _api.Verification._from_json(json.dumps(r.outcome["verification"]))
+            if r.filename.endswith(".whl"):
+                r.error = _check_metadata(r, item)
         if progress is not None:
             took = time.monotonic() - started
             size = Path(files / r.filename).stat().st_size if r.outcome else 0
-            status = "verified" if r.verification else "allowed" if r.error is None else "FAILED"
-            progress.write(f"{status} ({_fmt_size(size)}, {took:.1f} s)\n")
+            progress.write(f"{r.status} ({_fmt_size(size)}, {took:.1f} s)\n")
     return results
+
+
+# --- install / keep --------------------------------------------------------------
+
+
+def _site_dirs(opts: Options) -> tuple[str, str]:
+    """(purelib, platlib) that pip installs into for ``opts.python``."""
+    user = "--user" in opts.pip_args
+    code = (
+        "import json, sys, sysconfig\n"
+        "scheme = None\n"
+        "if sys.argv[1] == 'user':\n"
+        "    get = getattr(sysconfig, 'get_preferred_scheme', None)\n"
+        "    user = 'nt_user' if sys.platform == 'win32' else 'posix_user'\n"
+        "    scheme = get('user') if get else user\n"
+        "p = sysconfig.get_paths(scheme) if scheme else sysconfig.get_paths()\n"
+        "print(json.dumps([p['purelib'], p['platlib']]))\n"
+    )
+    proc = subprocess.run(  # noqa: S603 (argv list, no shell)
+        [opts.python, "-I", "-c", code, "user" if user else "default"],
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    if proc.returncode != 0:
+        raise errors.InstallError(
+            f"cannot ask {opts.python} where packages go: {proc.stderr[-500:]}"
+        )
+    purelib, platlib = json.loads(proc.stdout)
+    return str(purelib), str(platlib)
 
 
 def _install(opts: Options, results: Sequence[FileResult], workdir: Path) -> None:
@@ -309,8 +881,13 @@ def _install(opts: Options, results: Sequence[FileResult], workdir: Path) -> Non
     cmd = [
         *_pip(opts.python),
         "install",
+        # pip's configuration and PIP_* cannot add files, indexes or places here.
+        "--isolated",
         "--no-index",
         "--no-deps",
+        # An installed copy of the same version (whatever its bytes) is
+        # replaced: what stays installed is what verified.
+        "--force-reinstall",
         "--require-hashes",
         "--disable-pip-version-check",
         "--no-input",
@@ -322,18 +899,49 @@ def _install(opts: Options, results: Sequence[FileResult], workdir: Path) -> Non
     _run_pip(cmd, errors.InstallError("every file verified, but pip failed to install them"))
 
 
+def check_installed(opts: Options, results: Sequence[FileResult]) -> None:
+    """Every installed file of every verified wheel has the verified bytes."""
+    purelib, platlib = _site_dirs(opts)
+    for r in results:
+        if r.outcome is not None and r.filename.endswith(".whl"):
+            try:
+                _core.check_installed(r.outcome["path"], purelib, platlib)
+            except errors.Error as err:
+                r.error = err
+
+
+def _write_new(src: str, final: Path) -> None:
+    """Copy ``src`` to ``final`` through a temporary file and a rename.
+
+    The temporary file is new, in the same directory (created exclusively:
+    never through an existing name or symbolic link); the atomic rename
+    replaces a symbolic link at ``final`` itself, never its target.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=".pip-verify-", suffix=".part", dir=final.parent)
+    try:
+        with os.fdopen(fd, "wb") as out, Path(src).open("rb") as f:
+            shutil.copyfileobj(f, out, 1 << 20)
+            out.flush()
+            os.fsync(out.fileno())
+        Path(tmp).chmod(0o644)
+        Path(tmp).replace(final)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def _keep(results: Sequence[FileResult], dest: str) -> None:
     out = Path(dest)
     out.mkdir(parents=True, exist_ok=True)
     for r in results:
         if r.outcome is None:
             continue
-        shutil.copyfile(r.outcome["path"], out / r.filename)
+        _write_new(r.outcome["path"], out / r.filename)
         if r.outcome["provenance_path"]:
-            shutil.copyfile(r.outcome["provenance_path"], out / f"{r.filename}.provenance")
+            _write_new(r.outcome["provenance_path"], out / f"{r.filename}.provenance")
 
 
-def _print_outcome(  # noqa: PLR0913 (the run's whole state)
+def _print_outcome(  # noqa: PLR0913, C901 (the run's whole state)
     opts: Options,
     results: Sequence[FileResult],
     *,
@@ -345,35 +953,42 @@ def _print_outcome(  # noqa: PLR0913 (the run's whole state)
     out: TextIO,
     errout: TextIO,
 ) -> None:
+    counts = _counts(results)
     if as_json:
         doc = {
             "schema_version": 1,
             "ok": code == 0,
             "installed": installed,
+            "counts": counts,
             "files": [r.to_dict() for r in results],
         }
         if install_error is not None:
             doc["error"] = {"kind": "InstallError", "detail": install_error.detail}
         out.write(json.dumps(doc, indent=2) + "\n")
-    else:
-        print_table(results, out)
-        for r in results:
-            if r.error is not None:
-                errout.write(f"FAILED  {r.filename}: {type(r.error).__name__}: {r.error.detail}\n")
-        if install_error is not None:
-            errout.write(f"FAILED  InstallError: {install_error.detail}\n")
-        elif code:
-            errout.write("nothing was installed\n" if install else "nothing was kept\n")
-        elif install:
-            out.write(f"installed {len(results)} verified file(s)\n")
-        elif opts.dest:
-            out.write(
-                f"wrote {len(results)} verified file(s) and their provenance to {opts.dest}\n"
-            )
+        return
+    print_table(results, out, opts.policy)
+    for r in results:
+        if r.error is not None:
+            kind = type(r.error).__name__
+            errout.write(f"FAILED  {escape(r.filename)}: {kind}: {escape(r.error.detail)}\n")
+    what = f"{counts['verified']} verified file(s)"
+    if counts["allowed_unattested"]:
+        what += f" and {counts['allowed_unattested']} unattested file(s) you allowed"
+    if install_error is not None:
+        errout.write(f"FAILED  InstallError: {escape(install_error.detail)}\n")
+    elif code and installed:
+        errout.write("installed, but the installed files differ from the verified ones\n")
+    elif code:
+        errout.write("nothing was installed\n" if install else "nothing was kept\n")
+    elif install:
+        out.write(f"installed {what}\n")
+    elif opts.dest:
+        out.write(f"wrote {what} and their provenance to {escape(opts.dest)}\n")
 
 
 def run(opts: Options, *, install: bool, as_json: bool, out: TextIO, errout: TextIO) -> int:
     """Resolve, verify every file, then install (or keep) them; the exit code."""
+    check_pip_args(opts.pip_args)
     progress = errout if (errout.isatty() and not as_json) else None
     workdir = Path(tempfile.mkdtemp(prefix="pip-verify-"))  # mode 0700
     try:
@@ -386,6 +1001,8 @@ def run(opts: Options, *, install: bool, as_json: bool, out: TextIO, errout: Tex
                 try:
                     _install(opts, results, workdir)
                     installed = True
+                    check_installed(opts, results)
+                    code = _exit_code(results)
                 except errors.InstallError as err:
                     install_error, code = err, err.exit_code
             elif opts.dest:
@@ -467,11 +1084,14 @@ def run_release(opts: ReleaseOptions, *, as_json: bool, out: TextIO, errout: Tex
         return code
     for filename, asset, r in results:
         if isinstance(r, errors.Error):
-            errout.write(f"FAILED  {filename}: {type(r).__name__}: {r.detail}\n")
+            errout.write(f"FAILED  {escape(filename)}: {type(r).__name__}: {escape(r.detail)}\n")
         else:
             where = (r.source_repository or "").removeprefix("https://")
             out.write(
-                f"OK  {filename}  sha256:{r.sha256[:12]}…  {where}@{r.source_ref}  ({asset})\n"
+                escape(
+                    f"OK  {filename}  sha256:{r.sha256[:12]}…  {where}@{r.source_ref}  ({asset})"
+                )
+                + "\n"
             )
     out.write(f"{len(results) - len(failed)} of {len(results)} files of {opts.tag} verified\n")
     return code

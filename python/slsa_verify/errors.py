@@ -35,10 +35,12 @@ __all__ = [
     "InputError",
     "InputTooLarge",
     "InstallError",
+    "InstalledMismatch",
     "InsufficientVerifiedTime",
     "IssuerMismatch",
     "MalformedEncoding",
     "MalformedJson",
+    "MetadataMismatch",
     "NetworkError",
     "NoAttestations",
     "OnlineLookupRequired",
@@ -592,3 +594,25 @@ class NoAttestations(PolicyError):
 
     code = "no_attestations"
     exit_code = 3
+
+
+class MetadataMismatch(VerificationError):
+    """A verified wheel's METADATA differs from the metadata pip resolved with.
+
+    pip resolves dependencies from the index's unsigned PEP 658 ``.metadata``
+    file; ``pip-verify install``/``download`` compare it with the verified
+    wheel's own METADATA (name, version, Requires-Dist, Requires-Python,
+    Provides-Extra) before anything is installed.
+    """
+
+    code = "metadata_mismatch"
+
+
+class InstalledMismatch(VerificationError):
+    """An installed file differs from the verified wheel's member.
+
+    Checked after ``pip-verify install`` for every file pip copies verbatim
+    into site-packages; symbolic links are never followed.
+    """
+
+    code = "installed_mismatch"

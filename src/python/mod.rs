@@ -194,6 +194,27 @@ fn verify_wheel(
     }
 }
 
+/// Check that a verified wheel's `METADATA` equals the metadata pip resolved
+/// with (`metadata`: one `pip install --report` item's `metadata`, as JSON).
+#[pyfunction]
+fn check_metadata(py: Python<'_>, wheel: PathBuf, metadata: String) -> PyResult<()> {
+    py.detach(|| crate::installed::check_metadata(&wheel, &metadata))
+        .map_err(|e| raise(py, &e))
+}
+
+/// Check every file pip installed verbatim from a verified wheel against the
+/// wheel's bytes; returns how many files were checked.
+#[pyfunction]
+fn check_installed(
+    py: Python<'_>,
+    wheel: PathBuf,
+    purelib: PathBuf,
+    platlib: PathBuf,
+) -> PyResult<usize> {
+    py.detach(|| crate::installed::check_installed(&wheel, &purelib, &platlib))
+        .map_err(|e| raise(py, &e))
+}
+
 /// Verify many `(artifact, sha256, attestation, policy)` items in parallel;
 /// one JSON text or one exception object per item, in order.
 #[pyfunction]
@@ -471,6 +492,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(verify_release, m)?)?;
     m.add_function(wrap_pyfunction!(verify_bundle, m)?)?;
     m.add_function(wrap_pyfunction!(verify_wheel, m)?)?;
+    m.add_function(wrap_pyfunction!(check_metadata, m)?)?;
+    m.add_function(wrap_pyfunction!(check_installed, m)?)?;
     m.add_function(wrap_pyfunction!(verify_many, m)?)?;
     m.add_function(wrap_pyfunction!(crypto_backend, m)?)?;
     m.add_function(wrap_pyfunction!(error_kinds, m)?)?;
