@@ -672,7 +672,8 @@ def _policy_mutants(p: Policy) -> Iterator[tuple[str, str, Policy]]:
                 for k, v in [*_bump_version(version), ("suffix", version + "x")]:
                     yield "policy-builder-version", k, rep(p, builder_id=f"{name}@{v}")
             else:
-                yield "policy-builder-version", "added @v0.0.1", rep(p, builder_id=f"{name}@v0.0.1")
+                # a version no fixture's builder has (bcr's really is v0.0.1)
+                yield "policy-builder-version", "added @v99.0.0", rep(p, builder_id=f"{name}@v99.0.0")
         if p.source_tag:
             for k, v in _affix(p.source_tag):
                 yield "policy-tag", k, rep(p, source_tag=v)
