@@ -6,10 +6,12 @@
 
 use std::io::{Read, Write};
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use base64::Engine as _;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 use ureq::ResponseExt;
+use url::Url;
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -18,7 +20,9 @@ use crate::error::{Error, ErrorKind, Result};
 pub struct HttpConfig {
     /// Connect timeout, and the longest wait for any single read.
     pub timeout: Duration,
-    /// Extra attempts for a failed GET (connection error, timeout, 429, 5xx).
+    /// Extra attempts for a transient failure (connection error, timeout,
+    /// 408, 429, 5xx); permanent ones (malformed URL, TLS, other 4xx, size
+    /// limit) are never retried.
     pub retries: u32,
     /// A PEM bundle to trust instead of the platform's roots (pip's `--cert`).
     pub cert_pem: Option<Vec<u8>>,
@@ -26,6 +30,43 @@ pub struct HttpConfig {
     pub proxy: Option<String>,
     /// First backoff; doubled for each retry.
     pub backoff: Duration,
+    /// The most a document (project page, provenance, release JSON) may
+    /// take in all, retries and backoff included: [`DOCUMENT_BUDGET`].
+    pub document_budget: Duration,
+    /// The slowest artifact download we keep waiting for.
+    pub min_rate: MinRate,
+}
+
+/// A document (project page, provenance, release metadata) must arrive
+/// whole within 120 s, every attempt and backoff included, or the fetch
+/// fails; raised to the read timeout when that is longer.
+pub const DOCUMENT_BUDGET: Duration = Duration::from_secs(120);
+
+/// The minimum throughput of an artifact download, so a server that drips
+/// a byte before each read timeout cannot hold a download open forever.
+///
+/// After the first `grace` period, every `window` must bring at least
+/// `bytes`. The defaults (30 s grace, then 256 KiB per 30 s window, about
+/// 8.5 KiB/s or 68 kbit/s) are below a 2G EDGE link; a download slower
+/// than that fails with a `NetworkError` and is not retried.
+#[derive(Debug, Clone, Copy)]
+pub struct MinRate {
+    /// How long a download may run before the rule applies.
+    pub grace: Duration,
+    /// The measuring window.
+    pub window: Duration,
+    /// The fewest bytes each window must bring.
+    pub bytes: u64,
+}
+
+impl Default for MinRate {
+    fn default() -> Self {
+        Self {
+            grace: Duration::from_secs(30),
+            window: Duration::from_secs(30),
+            bytes: 256 << 10,
+        }
+    }
 }
 
 impl Default for HttpConfig {
@@ -36,6 +77,8 @@ impl Default for HttpConfig {
             cert_pem: None,
             proxy: None,
             backoff: Duration::from_millis(500),
+            document_budget: DOCUMENT_BUDGET,
+            min_rate: MinRate::default(),
         }
     }
 }
@@ -45,6 +88,8 @@ impl Default for HttpConfig {
 pub struct Http {
     agent: ureq::Agent,
     cfg: HttpConfig,
+    /// Secrets of the proxy URL, removed from every message.
+    proxy_secrets: Vec<String>,
 }
 
 /// A fetched body with its content type and final URL (after redirects).
@@ -54,7 +99,7 @@ pub struct Fetched {
     pub body: Vec<u8>,
     /// `Content-Type` without parameters, lower-case.
     pub content_type: String,
-    /// The URL that answered.
+    /// The URL that answered (without credentials).
     pub url: String,
 }
 
@@ -67,6 +112,8 @@ pub enum Miss {
     Failed(Error),
 }
 
+/// The one constructor of network errors: URLs in `detail` lose their
+/// credentials here.
 pub(crate) fn net(detail: String) -> Error {
     Error::new(ErrorKind::NetworkError, "online", redact(&detail))
 }
@@ -97,6 +144,123 @@ pub fn redact(text: &str) -> String {
     out
 }
 
+/// `url` without its user name and password, for messages and requests.
+#[must_use]
+pub fn display_url(url: &Url) -> String {
+    let mut u = url.clone();
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    u.into()
+}
+
+/// The secret parts of a URL's userinfo (percent-decoded and raw): the
+/// password, or the user name when there is no password (a token).
+fn secrets_of(url: &Url) -> Vec<String> {
+    let raw = match url.password() {
+        Some(p) if !p.is_empty() => p,
+        _ => url.username(),
+    };
+    if raw.len() < 4 {
+        return Vec::new(); // too short to replace as text; the URL form is redacted
+    }
+    let decoded = percent_encoding::percent_decode_str(raw)
+        .decode_utf8_lossy()
+        .into_owned();
+    let mut out = vec![raw.to_owned()];
+    if decoded != raw {
+        out.push(decoded);
+    }
+    out
+}
+
+/// HTTP Basic credentials of the configured indexes, sent only to URLs of
+/// the same origin (scheme, host, port) as the index they came with, as pip
+/// does; never to another origin.
+#[derive(Debug, Clone, Default)]
+pub struct Credentials {
+    entries: Vec<(url::Origin, String)>,
+    secrets: Vec<String>,
+}
+
+impl Credentials {
+    /// The userinfo of each URL that has one (unparsable URLs are skipped).
+    #[must_use]
+    pub fn from_urls<'a>(urls: impl IntoIterator<Item = &'a String>) -> Self {
+        let mut out = Self::default();
+        for u in urls {
+            let Ok(u) = Url::parse(u) else { continue };
+            if let Some(header) = basic_header(&u) {
+                out.secrets.extend(secrets_of(&u));
+                out.entries.push((u.origin(), header));
+            }
+        }
+        out
+    }
+
+    /// The `Authorization` value for `url`: its own userinfo, else that of
+    /// the first index with the same origin.
+    fn header_for(&self, url: &Url) -> Option<String> {
+        basic_header(url).or_else(|| {
+            let origin = url.origin();
+            self.entries
+                .iter()
+                .find(|(o, _)| *o == origin)
+                .map(|(_, h)| h.clone())
+        })
+    }
+
+    /// `text` with every known secret replaced and URL userinfo removed.
+    #[must_use]
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = redact(text);
+        for s in &self.secrets {
+            if out.contains(s.as_str()) {
+                out = out.replace(s.as_str(), "***");
+            }
+        }
+        out
+    }
+}
+
+/// `Basic base64(user:password)` from a URL's userinfo (percent-decoded).
+fn basic_header(url: &Url) -> Option<String> {
+    if url.username().is_empty() && url.password().is_none() {
+        return None;
+    }
+    let dec = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let pair = format!(
+        "{}:{}",
+        dec(url.username()),
+        dec(url.password().unwrap_or(""))
+    );
+    Some(format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(pair)
+    ))
+}
+
+/// Whether trying again could help: connection trouble and timeouts.
+fn transient(e: &ureq::Error) -> bool {
+    matches!(
+        e,
+        ureq::Error::Timeout(_)
+            | ureq::Error::Io(_)
+            | ureq::Error::ConnectionFailed
+            | ureq::Error::HostNotFound
+            | ureq::Error::Protocol(_)
+            | ureq::Error::BodyStalled
+    )
+}
+
+/// Whether a status is worth another attempt: 408, 429 and 5xx.
+fn transient_status(s: u16) -> bool {
+    s == 408 || s == 429 || s >= 500
+}
+
 fn cannot_write(dest: &Path, e: &std::io::Error) -> Error {
     Error::new(
         ErrorKind::UsageError,
@@ -125,9 +289,10 @@ impl Backoff {
         }
     }
 
-    /// Sleep before the next attempt; false when no retry is left.
-    fn wait(&mut self) -> bool {
-        if self.left == 0 {
+    /// Sleep before the next attempt; false when no retry is left or the
+    /// wait would pass `deadline`.
+    fn wait(&mut self, deadline: Option<Instant>) -> bool {
+        if self.left == 0 || deadline.is_some_and(|d| Instant::now() + self.delay >= d) {
             return false;
         }
         self.left -= 1;
@@ -136,6 +301,32 @@ impl Backoff {
         self.delay = self.delay.saturating_mul(2).min(MAX_BACKOFF);
         true
     }
+
+    fn tries(&self) -> String {
+        let n = self.attempts;
+        format!("after {n} attempt{}", if n == 1 { "" } else { "s" })
+    }
+}
+
+/// A URL we may request: http(s), parsed, without credentials or fragment,
+/// and the `Authorization` header it gets.
+fn target(url: &str, auth: &Credentials) -> Result<(String, Option<String>)> {
+    let parsed = Url::parse(url).map_err(|e| {
+        net(format!(
+            "GET {}: malformed URL ({e}; after 1 attempt, not retried)",
+            auth.redact(url)
+        ))
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(net(format!(
+            "GET {}: only http and https URLs are fetched (after 1 attempt, not retried)",
+            display_url(&parsed)
+        )));
+    }
+    let header = auth.header_for(&parsed);
+    let mut clean = Url::parse(&display_url(&parsed)).unwrap_or(parsed);
+    clean.set_fragment(None);
+    Ok((clean.into(), header))
 }
 
 impl Http {
@@ -163,9 +354,24 @@ impl Http {
                 RootCerts::new_with_certs(&certs)
             }
         };
+        let proxy_secrets = cfg
+            .proxy
+            .as_deref()
+            .and_then(|p| Url::parse(p).ok())
+            .map(|u| secrets_of(&u))
+            .unwrap_or_default();
         let proxy = match &cfg.proxy {
             Some(p) => Some(ureq::Proxy::new(p).map_err(|e| {
-                Error::new(ErrorKind::UsageError, "online", format!("--proxy {p}: {e}"))
+                // never echo userinfo, even of a URL too broken to parse
+                let shown = match p.rfind('@') {
+                    Some(at) => format!("***@{}", p.get(at + 1..).unwrap_or("")),
+                    None => p.clone(),
+                };
+                Error::new(
+                    ErrorKind::UsageError,
+                    "online",
+                    format!("--proxy {shown}: {e}"),
+                )
             })?),
             None => ureq::Proxy::try_from_env(),
         };
@@ -175,35 +381,78 @@ impl Http {
             .http_status_as_error(false)
             .https_only(false)
             .max_redirects(10)
+            // Authorization survives a redirect only to the same host over https.
+            .redirect_auth_headers(ureq::config::RedirectAuthHeaders::SameHost)
             .user_agent(concat!("slsa-verify-rs/", env!("CARGO_PKG_VERSION")))
             .timeout_connect(Some(cfg.timeout))
             .timeout_recv_response(Some(cfg.timeout))
             .timeout_per_read(Some(cfg.timeout))
             .build()
             .new_agent();
-        Ok(Self { agent, cfg })
+        Ok(Self {
+            agent,
+            cfg,
+            proxy_secrets,
+        })
     }
 
-    /// GET with retries; returns the response once its status is known.
+    /// The boundary every error of the online module passes on its way
+    /// out: URL userinfo, index credentials and proxy secrets removed.
+    #[must_use]
+    pub fn scrub(&self, e: Error, auth: &Credentials) -> Error {
+        let mut detail = auth.redact(e.detail());
+        for s in &self.proxy_secrets {
+            detail = detail.replace(s.as_str(), "***");
+        }
+        if detail == e.detail() {
+            return e;
+        }
+        let out = Error::new(e.kind(), e.step(), detail);
+        match e.attestation_index() {
+            Some(i) => out.at_attestation(i),
+            None => out,
+        }
+    }
+
+    /// `text` with every secret this client knows removed.
+    #[must_use]
+    pub fn redact(&self, text: &str, auth: &Credentials) -> String {
+        let mut out = auth.redact(text);
+        for s in &self.proxy_secrets {
+            out = out.replace(s.as_str(), "***");
+        }
+        out
+    }
+
+    /// GET with retries of transient failures only; returns the response
+    /// once its status is known.
     ///
-    /// `deadline` bounds one whole attempt (headers and body), for documents;
-    /// artifacts have none (they can be GiBs), only the per-read timeout.
+    /// `deadline` bounds all attempts (headers and body), for documents;
+    /// artifacts have none (they can be GiBs), only the per-read timeout
+    /// and the minimum throughput.
     fn get(
         &self,
         url: &str,
         accept: &str,
-        deadline: Option<Duration>,
+        auth: &Credentials,
+        deadline: Option<Instant>,
     ) -> std::result::Result<ureq::http::Response<ureq::Body>, Miss> {
+        let (target, header) = target(url, auth).map_err(Miss::Failed)?;
         let mut backoff = Backoff::new(&self.cfg);
         loop {
-            let result = self
-                .agent
-                .get(url)
-                .header("Accept", accept)
-                .config()
-                .timeout_global(deadline)
-                .build()
-                .call();
+            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            if left == Some(Duration::ZERO) {
+                return Err(Miss::Failed(net(format!(
+                    "GET {target}: no answer within {} s ({})",
+                    self.cfg.document_budget.as_secs(),
+                    backoff.tries()
+                ))));
+            }
+            let mut req = self.agent.get(&target).header("Accept", accept);
+            if let Some(h) = &header {
+                req = req.header("Authorization", h);
+            }
+            let result = req.config().timeout_global(left).build().call();
             let retry = match &result {
                 Ok(r) => {
                     let s = r.status().as_u16();
@@ -213,28 +462,25 @@ impl Http {
                     if (200..300).contains(&s) {
                         return result.map_err(|e| Miss::Failed(net(e.to_string())));
                     }
-                    s == 429 || s >= 500
+                    transient_status(s)
                 }
-                Err(e) => !matches!(
-                    e,
-                    ureq::Error::BadUri(_) | ureq::Error::InvalidProxyUrl | ureq::Error::Tls(_)
-                ),
+                Err(e) => transient(e),
             };
-            if !(retry && backoff.wait()) {
+            if !(retry && backoff.wait(deadline)) {
                 let why = match result {
                     Ok(r) => format!("HTTP {}", r.status()),
                     Err(e) => e.to_string(),
                 };
-                let tries = backoff.attempts;
+                let not = if retry { "" } else { ", not retried" };
                 return Err(Miss::Failed(net(format!(
-                    "GET {url}: {why} (after {tries} attempt{})",
-                    if tries == 1 { "" } else { "s" }
+                    "GET {target}: {why} ({}{not})",
+                    backoff.tries()
                 ))));
             }
         }
     }
 
-    /// GET a document of at most `limit` bytes.
+    /// GET a document of at most `limit` bytes, within the document budget.
     ///
     /// # Errors
     /// [`Miss::NotFound`] for 404/410; otherwise a `NetworkError` for a
@@ -245,12 +491,13 @@ impl Http {
         accept: &str,
         limit: u64,
         what: &str,
+        auth: &Credentials,
     ) -> std::result::Result<Fetched, Miss> {
+        let budget = self.cfg.document_budget.max(self.cfg.timeout);
+        let deadline = Instant::now() + budget;
         let mut backoff = Backoff::new(&self.cfg);
         loop {
-            // A whole document must arrive within 20 read timeouts (5 min by
-            // default): a server dripping a byte per timeout cannot hang us.
-            let resp = self.get(url, accept, Some(self.cfg.timeout.saturating_mul(20)))?;
+            let resp = self.get(url, accept, auth, Some(deadline))?;
             let final_url = resp.get_uri().to_string();
             let content_type = resp
                 .headers()
@@ -280,11 +527,13 @@ impl Http {
                         "{what} from {url} is larger than the {limit}-byte limit"
                     ))))
                 }
-                // a truncated or stalled body: try again while retries last
-                Err(_) if backoff.wait() => {}
+                // a truncated or stalled body: try again while retries and budget last
+                Err(e) if transient(&e) && backoff.wait(Some(deadline)) => {}
                 Err(e) => {
                     return Err(Miss::Failed(net(format!(
-                        "{what} from {url} did not arrive whole: {e}"
+                        "{what} from {url} did not arrive whole within {} s: {e} ({})",
+                        budget.as_secs(),
+                        backoff.tries()
                     ))))
                 }
             }
@@ -292,18 +541,25 @@ impl Http {
     }
 
     /// Stream `url` into `dest` (created new), hashing as it goes; returns
-    /// the SHA-256 and size. The body may not exceed `limit` bytes.
+    /// the SHA-256 and size. The body may not exceed `limit` bytes and must
+    /// keep the [`MinRate`].
     ///
     /// # Errors
-    /// `NetworkError` (status, timeout, truncation, over `limit`);
-    /// `UsageError` if `dest` cannot be written.
-    pub fn download(&self, url: &str, dest: &Path, limit: u64) -> Result<([u8; 32], u64)> {
+    /// `NetworkError` (status, timeout, truncation, over `limit`, too
+    /// slow); `UsageError` if `dest` cannot be written.
+    pub fn download(
+        &self,
+        url: &str,
+        dest: &Path,
+        limit: u64,
+        auth: &Credentials,
+    ) -> Result<([u8; 32], u64)> {
         let mut backoff = Backoff::new(&self.cfg);
         loop {
             // Only a body that broke off is tried again here: `get` has already
             // retried the request, and not-found or over-limit never change.
-            match self.download_once(url, dest, limit) {
-                Err((_, true)) if backoff.wait() => {}
+            match self.download_once(url, dest, limit, auth) {
+                Err((_, true)) if backoff.wait(None) => {}
                 Err((e, _)) => return Err(e),
                 Ok(v) => return Ok(v),
             }
@@ -316,16 +572,18 @@ impl Http {
         url: &str,
         dest: &Path,
         limit: u64,
+        auth: &Credentials,
     ) -> std::result::Result<([u8; 32], u64), (Error, bool)> {
-        let resp = match self.get(url, "*/*", None) {
+        let shown = auth.redact(url);
+        let resp = match self.get(url, "*/*", auth, None) {
             Ok(r) => r,
-            Err(Miss::NotFound) => return Err((net(format!("GET {url}: not found")), false)),
+            Err(Miss::NotFound) => return Err((net(format!("GET {shown}: not found")), false)),
             Err(Miss::Failed(e)) => return Err((e, false)),
         };
         let expected_len = resp.body().content_length();
         if expected_len.is_some_and(|n| n > limit) {
             return Err((
-                net(format!("{url} is larger than the {limit}-byte limit")),
+                net(format!("{shown} is larger than the {limit}-byte limit")),
                 false,
             ));
         }
@@ -339,26 +597,47 @@ impl Http {
         let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
         let mut buf = vec![0u8; 1 << 20];
         let mut total: u64 = 0;
+        let rate = self.cfg.min_rate;
+        let mut window_start = Instant::now() + rate.grace;
+        let mut window_total: u64 = 0;
         loop {
             let n = match reader.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(_) if total >= limit => {
-                    let msg = format!("{url} is larger than the {limit}-byte limit");
+                    let msg = format!("{shown} is larger than the {limit}-byte limit");
                     return Err((net(msg), false));
                 }
-                Err(e) => return Err((net(format!("{url}: the download broke off: {e}")), true)),
+                Err(e) => return Err((net(format!("{shown}: the download broke off: {e}")), true)),
             };
             let chunk = buf.get(..n).unwrap_or_default();
             ctx.update(chunk);
             file.write_all(chunk)
                 .map_err(|e| (cannot_write(dest, &e), false))?;
             total = total.saturating_add(n as u64);
+            let now = Instant::now();
+            if now >= window_start {
+                window_total = window_total.saturating_add(n as u64);
+                if now.duration_since(window_start) >= rate.window {
+                    if window_total < rate.bytes {
+                        let msg = format!(
+                            "{shown}: the download is too slow ({window_total} bytes in {} s, \
+                             the least accepted is {} bytes per {} s; not retried)",
+                            now.duration_since(window_start).as_secs(),
+                            rate.bytes,
+                            rate.window.as_secs()
+                        );
+                        return Err((net(msg), false));
+                    }
+                    window_start = now;
+                    window_total = 0;
+                }
+            }
         }
         if expected_len.is_some_and(|n| n != total) {
             let msg = format!(
-                "{url}: the body ended after {total} bytes of {}",
+                "{shown}: the body ended after {total} bytes of {}",
                 expected_len.unwrap_or_default()
             );
             return Err((net(msg), true));
