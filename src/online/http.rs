@@ -650,3 +650,269 @@ impl Http {
         Ok((out, total))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::BufRead;
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::{Arc, Mutex};
+
+    /// A loopback server: each request's head is recorded, then `reply`
+    /// writes the whole answer on the stream.
+    struct Server {
+        base: String,
+        heads: Arc<Mutex<Vec<String>>>,
+    }
+
+    type Reply = dyn Fn(&str, &mut TcpStream) + Send + Sync;
+
+    fn serve(reply: Arc<Reply>) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| unreachable!("{e}"));
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+        let heads = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&heads);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let seen = Arc::clone(&seen);
+                let reply = Arc::clone(&reply);
+                std::thread::spawn(move || {
+                    let mut stream = stream;
+                    let mut head = String::new();
+                    let mut reader = std::io::BufReader::new(&mut stream);
+                    loop {
+                        let mut line = String::new();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                            break;
+                        }
+                        head.push_str(&line);
+                    }
+                    if let Ok(mut v) = seen.lock() {
+                        v.push(head.clone());
+                    }
+                    reply(&head, &mut stream);
+                });
+            }
+        });
+        Server {
+            base: format!("http://127.0.0.1:{port}"),
+            heads,
+        }
+    }
+
+    impl Server {
+        fn heads(&self) -> Vec<String> {
+            self.heads.lock().map(|v| v.clone()).unwrap_or_default()
+        }
+    }
+
+    fn status(code: u16) -> Arc<Reply> {
+        Arc::new(move |_, s| {
+            let _ = write!(
+                s,
+                "HTTP/1.1 {code} X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+            );
+        })
+    }
+
+    fn quick() -> HttpConfig {
+        HttpConfig {
+            timeout: Duration::from_secs(5),
+            retries: 3,
+            backoff: Duration::from_millis(50),
+            ..HttpConfig::default()
+        }
+    }
+
+    fn http(cfg: HttpConfig) -> Http {
+        Http::new(cfg).unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    fn failed<T>(r: std::result::Result<T, Miss>) -> Error {
+        match r {
+            Err(Miss::Failed(e)) => e,
+            Err(Miss::NotFound) => unreachable!("not found"),
+            Ok(_) => unreachable!("succeeded"),
+        }
+    }
+
+    #[test]
+    fn malformed_urls_fail_at_once() {
+        let h = http(HttpConfig {
+            backoff: Duration::from_secs(2),
+            ..quick()
+        });
+        let none = Credentials::default();
+        for url in [
+            "http://[bad",
+            "http://u:s3cret@[bad/x",
+            "not a url",
+            "ftp://h/x",
+        ] {
+            let started = Instant::now();
+            let e = failed(h.fetch(url, "*/*", 10, "doc", &none));
+            assert_eq!(e.kind(), ErrorKind::NetworkError);
+            assert!(e.detail().contains("after 1 attempt"), "{}", e.detail());
+            assert!(!e.detail().contains("s3cret"), "{}", e.detail());
+            assert!(started.elapsed() < Duration::from_secs(1));
+        }
+    }
+
+    #[test]
+    fn permanent_statuses_are_one_request_transient_ones_are_retried() {
+        let h = http(quick());
+        let none = Credentials::default();
+        for (code, requests) in [
+            (404, 1),
+            (403, 1),
+            (400, 1),
+            (500, 4),
+            (503, 4),
+            (408, 4),
+            (429, 4),
+        ] {
+            let srv = serve(status(code));
+            let r = h.fetch(&format!("{}/x", srv.base), "*/*", 10, "doc", &none);
+            match r {
+                Err(Miss::NotFound) => assert_eq!(code, 404),
+                Err(Miss::Failed(e)) => assert_eq!(e.kind(), ErrorKind::NetworkError),
+                Ok(_) => unreachable!("HTTP {code} succeeded"),
+            }
+            assert_eq!(srv.heads().len(), requests, "HTTP {code}");
+        }
+    }
+
+    #[test]
+    fn basic_auth_only_to_the_index_origin() {
+        let index = serve(status(200));
+        let other = serve(status(200));
+        let idx = index.base.replace("http://", "http://user:pa%40ss@") + "/simple/";
+        let auth = Credentials::from_urls(&[idx]);
+        let h = http(quick());
+        for path in ["/simple/a/", "/provenance/a", "/files/a.whl"] {
+            assert!(h
+                .fetch(&format!("{}{path}", index.base), "*/*", 10, "doc", &auth)
+                .is_ok());
+        }
+        let dir = std::env::temp_dir().join(format!("netsec-auth-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let got = h.download(
+            &format!("{}/files/b.whl", other.base),
+            &dir.join("b.whl"),
+            10,
+            &auth,
+        );
+        assert!(got.is_ok());
+        let _ = std::fs::remove_dir_all(&dir);
+        // base64("user:pa@ss")
+        for head in index.heads() {
+            assert!(
+                head.to_ascii_lowercase()
+                    .contains("authorization: basic dxnlcjpwyubzcw=="),
+                "{head}"
+            );
+            assert!(!head.contains("user:"), "{head}");
+        }
+        let heads = other.heads();
+        assert_eq!(heads.len(), 1);
+        assert!(
+            heads
+                .iter()
+                .all(|h| !h.to_ascii_lowercase().contains("authorization")),
+            "{heads:?}"
+        );
+    }
+
+    /// Headers, then one byte every `every` for ever.
+    fn drip(every: Duration) -> Arc<Reply> {
+        Arc::new(move |_, s| {
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\nConnection: close\r\n\r\n"
+            );
+            for _ in 0..100_000 {
+                if s.write_all(b"x").and_then(|()| s.flush()).is_err() {
+                    return;
+                }
+                std::thread::sleep(every);
+            }
+        })
+    }
+
+    #[test]
+    fn a_dripping_document_ends_within_its_budget() {
+        let srv = serve(drip(Duration::from_millis(50)));
+        let h = http(HttpConfig {
+            timeout: Duration::from_millis(500),
+            document_budget: Duration::from_secs(2),
+            ..quick()
+        });
+        let started = Instant::now();
+        let e = failed(h.fetch(
+            &format!("{}/p", srv.base),
+            "*/*",
+            1 << 30,
+            "doc",
+            &Credentials::default(),
+        ));
+        let took = started.elapsed();
+        assert_eq!(e.kind(), ErrorKind::NetworkError);
+        assert!(took < Duration::from_secs(4), "{took:?}");
+    }
+
+    #[test]
+    fn a_dripping_download_fails_the_minimum_throughput() {
+        let srv = serve(drip(Duration::from_millis(20)));
+        let h = http(HttpConfig {
+            min_rate: MinRate {
+                grace: Duration::from_millis(500),
+                window: Duration::from_millis(500),
+                bytes: 10_000,
+            },
+            ..quick()
+        });
+        let dir = std::env::temp_dir().join(format!("netsec-drip-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let started = Instant::now();
+        let r = h.download(
+            &format!("{}/f.whl", srv.base),
+            &dir.join("f.whl"),
+            1 << 30,
+            &Credentials::default(),
+        );
+        let took = started.elapsed();
+        let _ = std::fs::remove_dir_all(&dir);
+        let e = r.err().unwrap_or_else(|| unreachable!("the drip finished"));
+        assert_eq!(e.kind(), ErrorKind::NetworkError);
+        assert!(e.detail().contains("too slow"), "{}", e.detail());
+        assert!(took < Duration::from_secs(4), "{took:?}");
+        // not retried
+        assert_eq!(srv.heads().len(), 1);
+    }
+
+    #[test]
+    fn proxy_passwords_never_reach_messages() {
+        for proxy in ["http://u:pw-s3cret@[bad", "u:pw-s3cret@[bad"] {
+            let e = Http::new(HttpConfig {
+                proxy: Some(proxy.to_owned()),
+                ..quick()
+            })
+            .err()
+            .unwrap_or_else(|| unreachable!("a bad proxy was accepted"));
+            assert_eq!(e.kind(), ErrorKind::UsageError);
+            assert!(!e.detail().contains("s3cret"), "{}", e.detail());
+        }
+    }
+
+    #[test]
+    fn scrub_removes_known_secrets_in_any_form() {
+        let h = http(quick());
+        let auth =
+            Credentials::from_urls(&["https://__token__:tok%2Fs3cret@h.example/simple".to_owned()]);
+        let e = net("x tok/s3cret y tok%2Fs3cret https://a:b@h/".to_owned());
+        let e = h.scrub(e, &auth);
+        assert_eq!(e.kind(), ErrorKind::NetworkError);
+        assert!(!e.detail().contains("s3cret"), "{}", e.detail());
+        assert!(!e.detail().contains("a:b@"), "{}", e.detail());
+    }
+}
