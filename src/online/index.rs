@@ -580,4 +580,47 @@ mod tests {
             Some(ErrorKind::NetworkError)
         );
     }
+
+    fn peak_rss_kib() -> u64 {
+        std::fs::read_to_string("/proc/self/status")
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// Peak memory of parsing a 60 MiB PEP 691 page: run alone, as
+    /// `cargo test --features online --lib json_page_memory -- --ignored --nocapture`
+    /// (other tests in the process would move the peak).
+    #[test]
+    #[ignore = "measures the process's peak RSS; run alone"]
+    fn json_page_memory() {
+        let mut body = String::from(r#"{"meta":{"api-version":"1.1"},"name":"a","files":["#);
+        let mut n = 0u64;
+        while body.len() < 60 << 20 {
+            if n > 0 {
+                body.push(',');
+            }
+            body.push_str(&format!(
+                r#"{{"filename":"a-{n}-py3-none-any.whl","url":"../../files/a-{n}-py3-none-any.whl","hashes":{{"sha256":"{:064x}"}},"requires-python":">=3.8","provenance":null,"yanked":false}}"#,
+                n
+            ));
+            n += 1;
+        }
+        body.push_str("]}");
+        let before = peak_rss_kib();
+        let files =
+            parse_json(body.as_bytes(), &page("https://h.example/simple/a/")).unwrap_or_default();
+        let after = peak_rss_kib();
+        let page_kib = (body.len() >> 10) as u64;
+        eprintln!(
+            "page {page_kib} KiB, {} files: peak RSS {before} KiB before parsing, {after} KiB after (+{} KiB, {:.2}x the page)",
+            files.len(),
+            after - before,
+            (after - before) as f64 / page_kib as f64
+        );
+        assert_eq!(files.len() as u64, n);
+        assert!(after - before < 4 * page_kib);
+    }
 }

@@ -99,7 +99,10 @@ pub fn fetch_and_verify(
     let auth = http::Credentials::from_urls(&policy.indexes);
     fetch_inner(http, &auth, req, policy, trust, dir)
         .map(|mut o| {
-            o.provenance_url = o.provenance_url.map(|u| http.redact(&u, &auth));
+            o.provenance_url = o.provenance_url.map(|u| {
+                let clean = url::Url::parse(&u).map_or(u, |p| http::display_url(&p));
+                http.redact(&clean, &auth)
+            });
             o
         })
         .map_err(|e| http.scrub(e, &auth))
