@@ -311,7 +311,7 @@ pub fn integrity_url(index_url: &str, project: &str, version: &str, filename: &s
     u.set_fragment(None);
     let simple = u
         .path_segments()
-        .map(|s| s.filter(|s| !s.is_empty()).last() == Some("simple"))
+        .map(|mut s| s.rfind(|s| !s.is_empty()) == Some("simple"))
         .unwrap_or(false);
     if let Ok(mut segs) = u.path_segments_mut() {
         segs.pop_if_empty();
