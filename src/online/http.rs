@@ -243,12 +243,21 @@ fn basic_header(url: &Url) -> Option<String> {
     ))
 }
 
-/// Whether trying again could help: connection trouble and timeouts.
+/// Whether trying again could help: connection trouble and timeouts. A
+/// TLS failure (a bad or untrusted certificate, a server that does not
+/// speak TLS) reaches us as an I/O error of kind `InvalidData` and is
+/// permanent, like other invalid-input errors.
 fn transient(e: &ureq::Error) -> bool {
+    use std::io::ErrorKind as Io;
+    if let ureq::Error::Io(io) = e {
+        return !matches!(
+            io.kind(),
+            Io::InvalidData | Io::InvalidInput | Io::Unsupported
+        );
+    }
     matches!(
         e,
         ureq::Error::Timeout(_)
-            | ureq::Error::Io(_)
             | ureq::Error::ConnectionFailed
             | ureq::Error::HostNotFound
             | ureq::Error::Protocol(_)
@@ -914,5 +923,36 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::NetworkError);
         assert!(!e.detail().contains("s3cret"), "{}", e.detail());
         assert!(!e.detail().contains("a:b@"), "{}", e.detail());
+    }
+
+    #[test]
+    fn tls_failures_are_not_retried() {
+        // a server that answers plain HTTP at once to whatever it is sent
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| unreachable!("{e}"));
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+        let accepted = Arc::new(Mutex::new(0u32));
+        let count = Arc::clone(&accepted);
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().flatten() {
+                if let Ok(mut n) = count.lock() {
+                    *n += 1;
+                }
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+                );
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        });
+        let h = http(quick());
+        let e = failed(h.fetch(
+            &format!("https://127.0.0.1:{port}/x"),
+            "*/*",
+            10,
+            "doc",
+            &Credentials::default(),
+        ));
+        assert_eq!(e.kind(), ErrorKind::NetworkError);
+        assert!(e.detail().contains("after 1 attempt"), "{}", e.detail());
+        assert_eq!(accepted.lock().map(|n| *n).unwrap_or_default(), 1);
     }
 }

@@ -31,7 +31,7 @@ def _hostile_handler(index: HostileIndex) -> type:
     base = _handler(index)
 
     class Handler(base):  # type: ignore[misc,valid-type]
-        def do_GET(self) -> None:
+        def do_GET(self) -> None:  # noqa: N802 (http.server API)
             auth = self.headers.get("Authorization")
             index.requests.append((self.path, auth))
             if index.auth is not None and auth != index.auth:

@@ -22,7 +22,7 @@ from slsa_verify import _core, errors
 EXAMPLES = ASSETS.parent.parent / "examples"
 WHEEL = EXAMPLES / "abi3info-2024.10.8-py3-none-any.whl"
 PROVENANCE = EXAMPLES / "abi3info-2024.10.8-py3-none-any.whl.provenance"
-SECRET = "s3cret-T0KEN"
+SECRET = "s3cret-T0KEN"  # noqa: S105 (a test value that must never leak)
 
 
 def abi3info() -> Dist:
@@ -187,11 +187,16 @@ def test_permanent_statuses_are_one_request(tmp_path: Path, status: int) -> None
     d = abi3info()
     idx = HostileIndex([d])
     idx.status["/provenance/"] = status
-    with serve_hostile(idx) as base, pytest.raises((errors.NetworkError, errors.NoAttestations)) as exc:
+    with (
+        serve_hostile(idx) as base,
+        pytest.raises((errors.NetworkError, errors.NoAttestations)) as exc,
+    ):
         fetch(tmp_path, [base + "/simple"], f"{base}/files/{WHEEL.name}", d, retries=3)
     expected = errors.NoAttestations if status == 404 else errors.NetworkError
     assert type(exc.value) is expected
-    assert [p for p, _ in idx.requests if p.startswith("/provenance/")] == [f"/provenance/{WHEEL.name}"]
+    assert [p for p, _ in idx.requests if p.startswith("/provenance/")] == [
+        f"/provenance/{WHEEL.name}"
+    ]
 
 
 def test_server_errors_are_retried(tmp_path: Path) -> None:
@@ -201,3 +206,26 @@ def test_server_errors_are_retried(tmp_path: Path) -> None:
     with serve_hostile(idx) as base, pytest.raises(errors.NetworkError):
         fetch(tmp_path, [base + "/simple"], f"{base}/files/{WHEEL.name}", d, retries=2)
     assert len([p for p, _ in idx.requests if p.startswith("/provenance/")]) == 3
+
+
+def test_verify_release_redacts_and_authenticates_like_install(tmp_path: Path) -> None:
+    d = abi3info()
+    idx = HostileIndex([d])
+    idx.auth = "Basic " + base64.b64encode(f"user:{SECRET}".encode()).decode()
+    idx.releases[("o/abi3info", "v2024.10.8")] = [("a.intoto.jsonl", b"{}")]
+    idx.page = b"{broken"
+    with serve_hostile(idx) as base, pytest.raises(errors.NetworkError) as exc:
+        _core.verify_release(
+            api=with_creds(base),
+            repository="o/abi3info",
+            tag="v2024.10.8",
+            indexes=[with_creds(base) + "/simple"],
+            directory=str(tmp_path),
+            retries=0,
+        )
+    assert SECRET not in str(exc.value)
+    # the release, its asset and the project page were all asked with the credentials
+    paths = [p for p, _ in idx.requests]
+    assert paths[0].startswith("/repos/o/abi3info/releases/tags/")
+    assert any(p.startswith("/simple/abi3info") for p in paths)
+    assert all(auth == idx.auth for _, auth in idx.requests)
