@@ -246,10 +246,13 @@ impl Links {
 
 fn parse_html(text: &str, page: &Url) -> Vec<IndexFile> {
     let mut links = Links::default();
-    let emitter = CallbackEmitter::new(|event: CallbackEvent<'_>, _span: html5gum::Span<()>| {
-        links.event(event);
-        None::<()>
-    });
+    let mut emitter =
+        CallbackEmitter::new(|event: CallbackEvent<'_>, _span: html5gum::Span<()>| {
+            links.event(event);
+            None::<()>
+        });
+    // `<script>`, `<style>`, `<title>`, `<textarea>`… hold text, not tags
+    emitter.naively_switch_states(true);
     for _ in Tokenizer::new_with_emitter(text, emitter) {}
     let base = links.base.as_deref().and_then(|b| page.join(b).ok());
     let base = base.as_ref().unwrap_or(page);
@@ -392,6 +395,7 @@ mod tests {
     #[test]
     fn html_edge_cases() {
         let text = "<!-- <a href=\"/evil/a-1.whl\">a-1.whl</a> -->\
+            <script>document.write('<a href=\"/evil/a-0.whl\">a-0.whl</a>')</script>\
             <A HREF=/f/a-1.whl DATA-PROVENANCE=/p/a-1>a-1.whl</A>\
             <a href='/f/a-2.whl?x=1&amp;y=2' data-provenance='/p/a&#45;2'>a&#x2D;2.whl</a>\
             <a data-x=\"x>y\" href=\"/f/a-3.whl\" data-provenance=\"/p/a-3\">a-3.whl</a>";
