@@ -2,18 +2,26 @@
 //! Simple-repository project pages: PEP 691 JSON and PEP 503 HTML, with the
 //! PEP 740 provenance link of each file (`provenance` key, `data-provenance`
 //! attribute).
+//!
+//! Parsing is linear in the page: JSON through typed serde structs that
+//! borrow from the body (no generic `Value` tree), HTML through the
+//! `html5gum` WHATWG tokenizer, URLs through the `url` crate.
 
-use serde_json::Value;
+use html5gum::emitters::callback::{CallbackEmitter, CallbackEvent};
+use html5gum::Tokenizer;
+use serde::Deserialize;
+use std::borrow::Cow;
+use url::Url;
 
-use crate::error::{Error, ErrorKind, Result};
-use crate::json;
+use super::http::net;
+use crate::error::{Error, Result};
 
 /// One file a project page lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexFile {
     /// The file name.
     pub filename: String,
-    /// Absolute URL, without fragment.
+    /// Absolute URL, without fragment (the raw link if it does not parse).
     pub url: String,
     /// The sha256 the index publishes (JSON `hashes`, or the URL fragment).
     pub sha256: Option<String>,
@@ -29,7 +37,7 @@ pub const ACCEPT: &str =
 pub use crate::dist::normalize;
 
 fn bad(detail: String) -> Error {
-    Error::new(ErrorKind::NetworkError, "online", detail)
+    net(detail)
 }
 
 /// Parse a project page fetched from `page_url`.
@@ -37,43 +45,68 @@ fn bad(detail: String) -> Error {
 /// # Errors
 /// `NetworkError` when the page is neither valid PEP 691 JSON nor HTML.
 pub fn parse_page(body: &[u8], content_type: &str, page_url: &str) -> Result<Vec<IndexFile>> {
+    let page = Url::parse(page_url).map_err(|e| bad(format!("{page_url}: {e}")))?;
     if content_type.contains("json") {
-        parse_json(body, page_url)
+        parse_json(body, &page)
     } else {
         let text = std::str::from_utf8(body)
             .map_err(|_| bad(format!("{page_url}: the project page is not UTF-8")))?;
-        Ok(parse_html(text, page_url))
+        Ok(parse_html(text, &page))
     }
 }
 
-fn parse_json(body: &[u8], page_url: &str) -> Result<Vec<IndexFile>> {
-    let doc = json::parse(body, body.len().max(1), "project page")
-        .map_err(|e| bad(format!("{page_url}: {}", e.detail())))?;
-    let files = doc
-        .get("files")
-        .and_then(Value::as_array)
-        .ok_or_else(|| bad(format!("{page_url}: no `files` list (PEP 691)")))?;
-    let mut out = Vec::with_capacity(files.len());
-    for f in files {
-        let (Some(filename), Some(url)) = (
-            f.get("filename").and_then(Value::as_str),
-            f.get("url").and_then(Value::as_str),
-        ) else {
-            return Err(bad(format!("{page_url}: a file lacks filename or url")));
-        };
-        let (url, fragment_hash) = split_fragment(&join(page_url, url));
+/// The PEP 691 fields we read; everything else is skipped unparsed.
+#[derive(Deserialize)]
+struct JsonPage<'a> {
+    #[serde(borrow)]
+    files: Vec<JsonFile<'a>>,
+}
+
+#[derive(Deserialize)]
+struct JsonFile<'a> {
+    #[serde(borrow)]
+    filename: Cow<'a, str>,
+    #[serde(borrow)]
+    url: Cow<'a, str>,
+    #[serde(default, borrow)]
+    hashes: Option<Hashes<'a>>,
+    #[serde(default, borrow, deserialize_with = "present")]
+    provenance: Option<Option<Cow<'a, str>>>,
+}
+
+#[derive(Deserialize)]
+struct Hashes<'a> {
+    #[serde(default, borrow)]
+    sha256: Option<Cow<'a, str>>,
+}
+
+/// A key that is present: `Some(value)`, so `null` stays `Some(None)`.
+fn present<'de, D, T>(d: D) -> std::result::Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
+fn parse_json(body: &[u8], page: &Url) -> Result<Vec<IndexFile>> {
+    let doc: JsonPage<'_> = serde_json::from_slice(body).map_err(|e| {
+        bad(format!(
+            "{}: not a PEP 691 project page: {e}",
+            super::http::display_url(page)
+        ))
+    })?;
+    let mut out = Vec::with_capacity(doc.files.len());
+    for f in doc.files {
+        let (url, fragment_hash) = split_fragment(page, &f.url);
         let sha256 = f
-            .pointer("/hashes/sha256")
-            .and_then(Value::as_str)
-            .map(str::to_ascii_lowercase)
+            .hashes
+            .and_then(|h| h.sha256)
+            .map(|h| h.to_ascii_lowercase())
             .or(fragment_hash);
-        let provenance = match f.get("provenance") {
-            None => None,
-            Some(Value::String(p)) => Some(Some(join(page_url, p))),
-            Some(_) => Some(None),
-        };
+        let provenance = f.provenance.map(|p| p.map(|p| resolve(page, &p)));
         out.push(IndexFile {
-            filename: filename.to_owned(),
+            filename: f.filename.into_owned(),
             url,
             sha256,
             provenance,
@@ -82,266 +115,267 @@ fn parse_json(body: &[u8], page_url: &str) -> Result<Vec<IndexFile>> {
     Ok(out)
 }
 
-/// `url#sha256=<hex>` → (url, Some(hex)).
-fn split_fragment(url: &str) -> (String, Option<String>) {
-    match url.split_once('#') {
-        Some((base, frag)) => (
-            base.to_owned(),
-            frag.strip_prefix("sha256=").map(str::to_ascii_lowercase),
-        ),
-        None => (url.to_owned(), None),
+/// `href` resolved against `base`, as a string; the raw `href` when it does
+/// not parse (fetching it then fails at once as a malformed URL).
+fn resolve(base: &Url, href: &str) -> String {
+    base.join(href)
+        .map_or_else(|_| href.to_owned(), String::from)
+}
+
+/// `href#sha256=<hex>` resolved → (url without fragment, Some(hex)).
+fn split_fragment(base: &Url, href: &str) -> (String, Option<String>) {
+    match base.join(href) {
+        Ok(mut u) => {
+            let hash = u
+                .fragment()
+                .and_then(|f| f.strip_prefix("sha256="))
+                .map(str::to_ascii_lowercase);
+            u.set_fragment(None);
+            (u.into(), hash)
+        }
+        Err(_) => (href.to_owned(), None),
     }
 }
 
-fn parse_html(text: &str, page_url: &str) -> Vec<IndexFile> {
-    let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(start) = find_ci(rest, "<a") {
-        let after = rest.get(start + 2..).unwrap_or("");
-        // `<a` must be followed by whitespace or `>` (not `<abbr`).
-        if !after.starts_with(|c: char| c.is_ascii_whitespace() || c == '>') {
-            rest = after;
-            continue;
-        }
-        let Some(end) = after.find('>') else { break };
-        let attrs = parse_attrs(after.get(..end).unwrap_or(""));
-        let body_start = after.get(end + 1..).unwrap_or("");
-        let close = find_ci(body_start, "</a").unwrap_or(body_start.len());
-        let label = unescape(body_start.get(..close).unwrap_or("").trim());
-        rest = body_start.get(close..).unwrap_or("");
-        let Some(href) = attr(&attrs, "href") else {
-            continue;
-        };
-        let (url, sha256) = split_fragment(&join(page_url, &href));
-        let filename = if label.is_empty() {
-            url.rsplit('/').next().unwrap_or("").to_owned()
-        } else {
-            label
-        };
-        let provenance = attr(&attrs, "data-provenance").map(|p| Some(join(page_url, &p)));
-        out.push(IndexFile {
-            filename,
-            url,
-            sha256,
-            provenance,
-        });
-    }
-    out
-}
-
-fn find_ci(hay: &str, needle: &str) -> Option<usize> {
-    hay.as_bytes()
-        .windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
-}
-
-fn attr(attrs: &[(String, String)], name: &str) -> Option<String> {
-    attrs
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.clone())
-}
-
-/// `name="v" name='v' name=v name` → pairs, values unescaped.
-fn parse_attrs(s: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut chars = s.char_indices().peekable();
-    while let Some(&(i, c)) = chars.peek() {
-        if c.is_ascii_whitespace() || c == '/' {
-            chars.next();
-            continue;
-        }
-        let mut j = i;
-        while let Some(&(k, c)) = chars.peek() {
-            if c == '=' || c.is_ascii_whitespace() {
-                break;
-            }
-            j = k + c.len_utf8();
-            chars.next();
-        }
-        let name = s.get(i..j).unwrap_or("").to_owned();
-        while chars.peek().is_some_and(|&(_, c)| c.is_ascii_whitespace()) {
-            chars.next();
-        }
-        if chars.peek().map(|&(_, c)| c) != Some('=') {
-            out.push((name, String::new()));
-            continue;
-        }
-        chars.next();
-        while chars.peek().is_some_and(|&(_, c)| c.is_ascii_whitespace()) {
-            chars.next();
-        }
-        let value = match chars.peek().map(|&(_, c)| c) {
-            Some(q @ ('"' | '\'')) => {
-                chars.next();
-                let mut v = String::new();
-                for (_, c) in chars.by_ref() {
-                    if c == q {
-                        break;
-                    }
-                    v.push(c);
-                }
-                v
-            }
-            _ => {
-                let mut v = String::new();
-                while let Some(&(_, c)) = chars.peek() {
-                    if c.is_ascii_whitespace() {
-                        break;
-                    }
-                    v.push(c);
-                    chars.next();
-                }
-                v
-            }
-        };
-        out.push((name, unescape(&value)));
-    }
-    out
-}
-
-/// The HTML character references an index uses in URLs and names.
-fn unescape(s: &str) -> String {
-    if !s.contains('&') {
-        return s.to_owned();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('&') {
-        out.push_str(rest.get(..i).unwrap_or(""));
-        let tail = rest.get(i..).unwrap_or("");
-        let end = tail.find(';').filter(|&e| e <= 10);
-        let decoded = end.and_then(|e| {
-            let ent = tail.get(1..e)?;
-            let c = match ent {
-                "amp" => '&',
-                "lt" => '<',
-                "gt" => '>',
-                "quot" => '"',
-                "apos" | "#39" => '\'',
-                _ => {
-                    let num = ent.strip_prefix('#')?;
-                    let code = match num.strip_prefix(['x', 'X']) {
-                        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-                        None => num.parse().ok()?,
-                    };
-                    char::from_u32(code)?
-                }
-            };
-            Some((c, e))
-        });
-        match decoded {
-            Some((c, e)) => {
-                out.push(c);
-                rest = tail.get(e + 1..).unwrap_or("");
-            }
-            None => {
-                out.push('&');
-                rest = tail.get(1..).unwrap_or("");
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Resolve `href` against `base` (RFC 3986 §5.2, for the shapes indexes use).
+/// The last path segment of `url`, percent-decoded.
 #[must_use]
-pub fn join(base: &str, href: &str) -> String {
-    if href.contains("://") {
-        return href.to_owned();
-    }
-    let (scheme, after) = base.split_once("://").unwrap_or(("", base));
-    if let Some(net_path) = href.strip_prefix("//") {
-        return format!("{scheme}://{net_path}");
-    }
-    let host_end = after.find('/').unwrap_or(after.len());
-    let origin = format!("{scheme}://{}", after.get(..host_end).unwrap_or(""));
-    let base_path = after.get(host_end..).unwrap_or("");
-    let base_path = base_path.split(['?', '#']).next().unwrap_or("");
-    let (path, suffix) = match href.find(['?', '#']) {
-        Some(i) => (href.get(..i).unwrap_or(""), href.get(i..).unwrap_or("")),
-        None => (href, ""),
+pub fn last_segment(url: &str) -> String {
+    let tail = match Url::parse(url) {
+        Ok(u) => u
+            .path_segments()
+            .and_then(|mut s| s.next_back())
+            .unwrap_or("")
+            .to_owned(),
+        Err(_) => url
+            .split(['#', '?'])
+            .next()
+            .and_then(|u| u.rsplit('/').next())
+            .unwrap_or("")
+            .to_owned(),
     };
-    let merged = if path.starts_with('/') {
-        path.to_owned()
-    } else if path.is_empty() {
-        base_path.to_owned()
-    } else {
-        let dir = base_path
-            .rfind('/')
-            .map_or("/", |i| base_path.get(..=i).unwrap_or("/"));
-        format!("{dir}{path}")
-    };
-    let mut segs: Vec<&str> = Vec::new();
-    let parts: Vec<&str> = merged.split('/').collect();
-    let last = parts.len().saturating_sub(1);
-    for (i, seg) in parts.iter().enumerate() {
-        match *seg {
-            "." => {
-                if i == last {
-                    segs.push("");
+    percent_encoding::percent_decode_str(&tail)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// One `<a>` before its URLs are resolved (a later `<base href>` applies too).
+#[derive(Default)]
+struct Anchor {
+    href: Option<String>,
+    provenance: Option<String>,
+    label: Vec<u8>,
+}
+
+/// What the tokenizer's events build: the anchors and the first `<base href>`.
+#[derive(Default)]
+struct Links {
+    anchors: Vec<Anchor>,
+    base: Option<String>,
+    base_seen: bool,
+    /// The start tag being read: `a`, `base` or another.
+    tag: Tag,
+    attr: Vec<u8>,
+    pending: Anchor,
+    pending_base: Option<String>,
+    /// Inside `<a>…</a>`: text is the label.
+    open: bool,
+}
+
+#[derive(Default, PartialEq, Eq, Clone, Copy)]
+enum Tag {
+    #[default]
+    Other,
+    A,
+    Base,
+}
+
+impl Links {
+    fn event(&mut self, event: CallbackEvent<'_>) {
+        match event {
+            CallbackEvent::OpenStartTag { name } => {
+                self.tag = match name {
+                    b"a" => Tag::A,
+                    b"base" => Tag::Base,
+                    _ => Tag::Other,
+                };
+                self.pending = Anchor::default();
+                self.pending_base = None;
+                self.attr.clear();
+            }
+            CallbackEvent::AttributeName { name } => {
+                self.attr.clear();
+                self.attr.extend_from_slice(name);
+            }
+            CallbackEvent::AttributeValue { value } => {
+                let text = || String::from_utf8_lossy(value).into_owned();
+                // the first of duplicate attributes counts (WHATWG)
+                match (self.tag, self.attr.as_slice()) {
+                    (Tag::A, b"href") if self.pending.href.is_none() => {
+                        self.pending.href = Some(text());
+                    }
+                    (Tag::A, b"data-provenance") if self.pending.provenance.is_none() => {
+                        self.pending.provenance = Some(text());
+                    }
+                    (Tag::Base, b"href") if self.pending_base.is_none() => {
+                        self.pending_base = Some(text());
+                    }
+                    _ => {}
                 }
             }
-            ".." => {
-                if segs.len() > 1 {
-                    segs.pop();
+            CallbackEvent::CloseStartTag { self_closing } => match self.tag {
+                Tag::A => {
+                    self.anchors.push(std::mem::take(&mut self.pending));
+                    self.open = !self_closing;
                 }
-                if i == last {
-                    segs.push("");
+                Tag::Base if !self.base_seen && self.pending_base.is_some() => {
+                    self.base_seen = true;
+                    self.base = self.pending_base.take();
+                }
+                _ => {}
+            },
+            CallbackEvent::EndTag { name: b"a" } => self.open = false,
+            CallbackEvent::String { value } if self.open => {
+                if let Some(a) = self.anchors.last_mut() {
+                    a.label.extend_from_slice(value);
                 }
             }
-            s => segs.push(s),
+            _ => {}
         }
     }
-    let mut joined = segs.join("/");
-    if !joined.starts_with('/') {
-        joined.insert(0, '/');
+}
+
+fn parse_html(text: &str, page: &Url) -> Vec<IndexFile> {
+    let mut links = Links::default();
+    let mut emitter =
+        CallbackEmitter::new(|event: CallbackEvent<'_>, _span: html5gum::Span<()>| {
+            links.event(event);
+            None::<()>
+        });
+    // `<script>`, `<style>`, `<title>`, `<textarea>`… hold text, not tags
+    emitter.naively_switch_states(true);
+    for _ in Tokenizer::new_with_emitter(text, emitter) {}
+    let base = links.base.as_deref().and_then(|b| page.join(b).ok());
+    let base = base.as_ref().unwrap_or(page);
+    links
+        .anchors
+        .into_iter()
+        .filter_map(|a| {
+            let (url, sha256) = split_fragment(base, &a.href?);
+            let label = String::from_utf8_lossy(&a.label).trim().to_owned();
+            let filename = if label.is_empty() {
+                last_segment(&url)
+            } else {
+                label
+            };
+            let provenance = a.provenance.map(|p| Some(resolve(base, &p)));
+            Some(IndexFile {
+                filename,
+                url,
+                sha256,
+                provenance,
+            })
+        })
+        .collect()
+}
+
+/// `<index>/<normalized project>/`: the project page on a simple index.
+///
+/// # Errors
+/// `NetworkError` when the index URL does not parse.
+pub fn project_url(index_url: &str, project: &str) -> Result<Url> {
+    let mut u = Url::parse(index_url).map_err(|e| {
+        bad(format!(
+            "{}: not a valid index URL: {e}",
+            super::http::redact(index_url)
+        ))
+    })?;
+    if u.cannot_be_a_base() {
+        return Err(bad(format!(
+            "{}: not a valid index URL",
+            super::http::redact(index_url)
+        )));
     }
-    format!("{origin}{joined}{suffix}")
+    u.set_query(None);
+    u.set_fragment(None);
+    if let Ok(mut segs) = u.path_segments_mut() {
+        segs.pop_if_empty().push(&normalize(project)).push("");
+    }
+    Ok(u)
 }
 
 /// `<index root>/integrity/<project>/<version>/<filename>/provenance`, the
 /// root being the index URL without its trailing `simple/`.
 #[must_use]
 pub fn integrity_url(index_url: &str, project: &str, version: &str, filename: &str) -> String {
-    let trimmed = index_url.trim_end_matches('/');
-    let root = trimmed.strip_suffix("/simple").unwrap_or(trimmed);
-    format!(
-        "{root}/integrity/{}/{version}/{filename}/provenance",
-        normalize(project)
-    )
+    let Ok(mut u) = Url::parse(index_url) else {
+        return index_url.to_owned();
+    };
+    u.set_query(None);
+    u.set_fragment(None);
+    let simple = u
+        .path_segments()
+        .map(|mut s| s.rfind(|s| !s.is_empty()) == Some("simple"))
+        .unwrap_or(false);
+    if let Ok(mut segs) = u.path_segments_mut() {
+        segs.pop_if_empty();
+        if simple {
+            segs.pop();
+        }
+        segs.extend([
+            "integrity",
+            &normalize(project),
+            version,
+            filename,
+            "provenance",
+        ]);
+    }
+    u.into()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
+
+    fn page(u: &str) -> Url {
+        Url::parse(u)
+            .unwrap_or_else(|_| Url::parse("http://invalid/").unwrap_or_else(|_| unreachable!()))
+    }
+
+    fn html(text: &str) -> Vec<IndexFile> {
+        parse_html(text, &page("https://h.example/simple/a/"))
+    }
 
     #[test]
     fn joins_like_a_browser() {
-        let page = "https://h.example/simple/abi3info/";
+        let p = page("https://h.example/simple/abi3info/");
         assert_eq!(
-            join(page, "../../packages/a/b.whl#sha256=AB"),
-            "https://h.example/packages/a/b.whl#sha256=AB"
+            split_fragment(&p, "../../packages/a/b.whl#sha256=AB"),
+            (
+                "https://h.example/packages/a/b.whl".to_owned(),
+                Some("ab".to_owned())
+            )
         );
-        assert_eq!(join(page, "/files/x.whl"), "https://h.example/files/x.whl");
+        assert_eq!(resolve(&p, "/files/x.whl"), "https://h.example/files/x.whl");
         assert_eq!(
-            join(page, "x.whl"),
+            resolve(&p, "x.whl"),
             "https://h.example/simple/abi3info/x.whl"
         );
-        assert_eq!(join(page, "//cdn.example/x"), "https://cdn.example/x");
-        assert_eq!(join(page, "http://o.example/y"), "http://o.example/y");
+        assert_eq!(resolve(&p, "//cdn.example/x"), "https://cdn.example/x");
+        assert_eq!(resolve(&p, "http://o.example/y"), "http://o.example/y");
+        // an unparsable link stays as it is (fetching it fails at once)
+        assert_eq!(resolve(&p, "http://[bad"), "http://[bad");
     }
 
     #[test]
     fn parses_pep503_html_with_provenance() {
-        let html = r#"<!DOCTYPE html><html><body><h1>Links</h1>
+        let text = r#"<!DOCTYPE html><html><body><h1>Links</h1>
 <a href="../../files/a-1.0-py3-none-any.whl#sha256=ABCD" data-requires-python="&gt;=3.8"
    data-provenance="https://h.example/integrity/a/1.0/a-1.0-py3-none-any.whl/provenance">a-1.0-py3-none-any.whl</a><br/>
 <abbr>not a link</abbr>
 <A HREF='/files/a-1.0.tar.gz'>a-1.0.tar.gz</A>
 </body></html>"#;
-        let files = parse_html(html, "https://h.example/simple/a/");
+        let files = html(text);
         assert_eq!(files.len(), 2);
         let f = files.first().cloned();
         assert_eq!(
@@ -359,12 +393,88 @@ mod tests {
     }
 
     #[test]
+    fn html_edge_cases() {
+        let text = "<!-- <a href=\"/evil/a-1.whl\">a-1.whl</a> -->\
+            <script>document.write('<a href=\"/evil/a-0.whl\">a-0.whl</a>')</script>\
+            <A HREF=/f/a-1.whl DATA-PROVENANCE=/p/a-1>a-1.whl</A>\
+            <a href='/f/a-2.whl?x=1&amp;y=2' data-provenance='/p/a&#45;2'>a&#x2D;2.whl</a>\
+            <a data-x=\"x>y\" href=\"/f/a-3.whl\" data-provenance=\"/p/a-3\">a-3.whl</a>";
+        let files = html(text);
+        let got: Vec<(&str, &str, Option<&str>)> = files
+            .iter()
+            .map(|f| {
+                (
+                    f.filename.as_str(),
+                    f.url.as_str(),
+                    f.provenance.as_ref().and_then(|p| p.as_deref()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "a-1.whl",
+                    "https://h.example/f/a-1.whl",
+                    Some("https://h.example/p/a-1")
+                ),
+                (
+                    "a-2.whl",
+                    "https://h.example/f/a-2.whl?x=1&y=2",
+                    Some("https://h.example/p/a-2")
+                ),
+                // a quoted `>` does not end the tag and hide data-provenance
+                (
+                    "a-3.whl",
+                    "https://h.example/f/a-3.whl",
+                    Some("https://h.example/p/a-3")
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn base_href_applies_to_every_link() {
+        let text = "<html><head><base href=\"https://cdn.example/root/\">\
+            <base href=\"https://ignored.example/\"></head>\
+            <body><a href=\"pkgs/a-1.whl#sha256=AA\" data-provenance=\"prov/a-1\"></a></body>";
+        let files = html(text);
+        assert_eq!(
+            files,
+            vec![IndexFile {
+                filename: "a-1.whl".into(),
+                url: "https://cdn.example/root/pkgs/a-1.whl".into(),
+                sha256: Some("aa".into()),
+                provenance: Some(Some("https://cdn.example/root/prov/a-1".into())),
+            }]
+        );
+    }
+
+    #[test]
+    fn sixty_mib_of_ampersands_parse_in_linear_time() {
+        let amps = "&".repeat(60 << 20);
+        for text in [
+            format!("<a href=\"/f/x.whl\" data-provenance=\"{amps}\">x.whl</a>"),
+            format!("<a href=\"/f/x.whl\">{amps}</a>"),
+            amps.clone(),
+        ] {
+            let started = std::time::Instant::now();
+            let files = html(&text);
+            let took = started.elapsed();
+            eprintln!("{} bytes: {took:?}", text.len());
+            assert!(took < std::time::Duration::from_secs(20), "{took:?}");
+            assert!(files.len() <= 1);
+        }
+    }
+
+    #[test]
     fn parses_pep691_json_null_and_absent_provenance() {
         let doc = br#"{"meta":{"api-version":"1.1"},"name":"a","files":[
- {"filename":"a-1.whl","url":"/f/a-1.whl","hashes":{"sha256":"AA"},"provenance":null},
- {"filename":"a-2.whl","url":"/f/a-2.whl","hashes":{}}]}"#;
-        let files = parse_json(doc, "http://127.0.0.1:1/simple/a/").unwrap_or_default();
-        assert_eq!(files.len(), 2);
+ {"filename":"a-1.whl","url":"/f/a-1.whl","hashes":{"sha256":"AA"},"provenance":null,"yanked":false},
+ {"filename":"a-2.whl","url":"/f/a-2.whl","hashes":{}},
+ {"filename":"a-3.whl","url":"/f/a-3.whl#sha256=BB","provenance":"../../p/a-3"}]}"#;
+        let files = parse_json(doc, &page("http://127.0.0.1:1/simple/a/")).unwrap_or_default();
+        assert_eq!(files.len(), 3);
         assert_eq!(
             files.first().map(|f| f.provenance.clone()),
             Some(Some(None))
@@ -374,11 +484,20 @@ mod tests {
             Some("aa".into())
         );
         assert_eq!(files.get(1).map(|f| f.provenance.clone()), Some(None));
+        assert_eq!(
+            files.get(2).cloned(),
+            Some(IndexFile {
+                filename: "a-3.whl".into(),
+                url: "http://127.0.0.1:1/f/a-3.whl".into(),
+                sha256: Some("bb".into()),
+                provenance: Some(Some("http://127.0.0.1:1/p/a-3".into())),
+            })
+        );
     }
 
     #[test]
     fn malformed_pages_never_panic() {
-        for page in [
+        for text in [
             "<a",
             "<a href",
             "<a href=",
@@ -392,19 +511,37 @@ mod tests {
             "",
             "<<<<a a a a>",
         ] {
-            let files = parse_html(page, "http://h/simple/p/");
-            assert!(files.len() <= 2, "{page:?}");
+            let files = parse_html(text, &page("http://h/simple/p/"));
+            assert!(files.len() <= 2, "{text:?}");
         }
+        let u = page("http://h/simple/p/");
         assert_eq!(
-            parse_json(b"{}", "u").map_err(|e| e.kind()).err(),
+            parse_json(b"{}", &u).map_err(|e| e.kind()).err(),
             Some(ErrorKind::NetworkError)
         );
         assert_eq!(
-            parse_json(br#"{"files":[{"url":"x"}]}"#, "u")
+            parse_json(br#"{"files":[{"url":"x"}]}"#, &u)
                 .map_err(|e| e.kind())
                 .err(),
             Some(ErrorKind::NetworkError)
         );
+    }
+
+    #[test]
+    fn malformed_page_errors_carry_no_credentials() {
+        let err = parse_page(
+            b"{not json",
+            "application/vnd.pypi.simple.v1+json",
+            "https://user:s3cret-token@h.example/simple/a/",
+        )
+        .err()
+        .map(|e| (e.kind(), e.detail().to_owned()));
+        let Some((kind, detail)) = err else {
+            unreachable!("a malformed page parsed")
+        };
+        assert_eq!(kind, ErrorKind::NetworkError);
+        assert!(!detail.contains("s3cret-token"), "{detail}");
+        assert!(!detail.contains("user"), "{detail}");
     }
 
     #[test]
@@ -426,5 +563,68 @@ mod tests {
             integrity_url("https://pypi.org/simple/", "Abi3Info", "2024.10.8", "f.whl"),
             "https://pypi.org/integrity/abi3info/2024.10.8/f.whl/provenance"
         );
+        assert_eq!(
+            integrity_url("https://h.example/root", "a", "1", "f.whl"),
+            "https://h.example/root/integrity/a/1/f.whl/provenance"
+        );
+        assert_eq!(
+            project_url("https://h.example/simple", "Foo_Bar")
+                .map(String::from)
+                .ok(),
+            Some("https://h.example/simple/foo-bar/".to_owned())
+        );
+        assert_eq!(
+            project_url("https://h.example/simple/", "a")
+                .map(String::from)
+                .ok(),
+            Some("https://h.example/simple/a/".to_owned())
+        );
+        assert_eq!(
+            project_url("not a url", "a").map_err(|e| e.kind()).err(),
+            Some(ErrorKind::NetworkError)
+        );
+    }
+
+    fn peak_rss_kib() -> u64 {
+        std::fs::read_to_string("/proc/self/status")
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// Peak memory of parsing a 60 MiB PEP 691 page: run alone, as
+    /// `cargo test --features online --lib json_page_memory -- --ignored --nocapture`
+    /// (other tests in the process would move the peak).
+    #[test]
+    #[ignore = "measures the process's peak RSS; run alone"]
+    fn json_page_memory() {
+        let mut body = String::from(r#"{"meta":{"api-version":"1.1"},"name":"a","files":["#);
+        let mut n = 0u64;
+        while body.len() < 60 << 20 {
+            if n > 0 {
+                body.push(',');
+            }
+            body.push_str(&format!(
+                r#"{{"filename":"a-{n}-py3-none-any.whl","url":"../../files/a-{n}-py3-none-any.whl","hashes":{{"sha256":"{:064x}"}},"requires-python":">=3.8","provenance":null,"yanked":false}}"#,
+                n
+            ));
+            n += 1;
+        }
+        body.push_str("]}");
+        let before = peak_rss_kib();
+        let files =
+            parse_json(body.as_bytes(), &page("https://h.example/simple/a/")).unwrap_or_default();
+        let after = peak_rss_kib();
+        let page_kib = (body.len() >> 10) as u64;
+        eprintln!(
+            "page {page_kib} KiB, {} files: peak RSS {before} KiB before parsing, {after} KiB after (+{} KiB, {:.2}x the page)",
+            files.len(),
+            after - before,
+            (after - before) as f64 / page_kib as f64
+        );
+        assert_eq!(files.len() as u64, n);
+        assert!(after - before < 4 * page_kib);
     }
 }

@@ -76,6 +76,14 @@ pub struct FileOutcome {
 /// download it into `dir`, verify. Writes `<dir>/<filename>` and, when there
 /// is provenance, `<dir>/<filename>.provenance`.
 ///
+/// The index credentials (`https://user:token@host/simple`) are sent as
+/// HTTP Basic auth to URLs of the same origin as their index, and removed
+/// from every message and from the outcome.
+///
+/// With no index configured (`--no-index`, find-links), nothing is looked
+/// up on the network: a `file://` URL is read from disk with its
+/// `<file>.provenance` sidecar, if there is one.
+///
 /// # Errors
 /// `NoAttestations` (no provenance and not allowed), `NetworkError`
 /// (index unreachable, HTTP status, timeout, size limit, truncation),
@@ -88,16 +96,59 @@ pub fn fetch_and_verify(
     trust: &TrustedRoot,
     dir: &Path,
 ) -> Result<FileOutcome> {
-    let tail = req
-        .url
-        .split(['#', '?'])
-        .next()
-        .and_then(|u| u.rsplit('/').next())
-        .unwrap_or("");
-    let filename = percent_decode(tail);
+    let auth = http::Credentials::from_urls(&policy.indexes);
+    fetch_inner(http, &auth, req, policy, trust, dir)
+        .map(|mut o| {
+            o.provenance_url = o.provenance_url.map(|u| {
+                let clean = url::Url::parse(&u).map_or(u, |p| http::display_url(&p));
+                http.redact(&clean, &auth)
+            });
+            o
+        })
+        .map_err(|e| http.scrub(e, &auth))
+}
+
+/// Where a file's provenance comes from.
+enum Provenance {
+    /// Fetched from (or missing at) this URL.
+    Url(String),
+    /// A `<file>.provenance` beside a local file.
+    Sidecar(PathBuf),
+}
+
+fn fetch_inner(
+    http: &Http,
+    auth: &http::Credentials,
+    req: &FileRequest,
+    policy: &InstallPolicy,
+    trust: &TrustedRoot,
+    dir: &Path,
+) -> Result<FileOutcome> {
+    let filename = index::last_segment(&req.url);
     check_filename(&filename)?;
     let want = parse_hex_digest(&req.sha256)?;
-    let (listing, index_url) = find_on_index(http, req, &filename, &policy.indexes)?;
+    let local = url::Url::parse(&req.url)
+        .ok()
+        .filter(|u| u.scheme() == "file")
+        .map(|u| {
+            u.to_file_path().map_err(|()| {
+                Error::new(
+                    ErrorKind::UsageError,
+                    "online",
+                    format!("{}: not a local path", http::redact(&req.url)),
+                )
+            })
+        })
+        .transpose()?;
+    let sidecar = local
+        .as_ref()
+        .map(|p| PathBuf::from(format!("{}.provenance", p.display())))
+        .filter(|p| p.is_file());
+    let (listing, index_url) = if sidecar.is_some() {
+        (None, None)
+    } else {
+        find_on_index(http, auth, req, &filename, &policy.indexes)?
+    };
     if let Some(listed) = listing.as_ref().and_then(|f| f.sha256.as_deref()) {
         if listed != req.sha256 {
             return Err(Error::mismatch(
@@ -109,22 +160,38 @@ pub fn fetch_and_verify(
             ));
         }
     }
-    let provenance_url = match (&listing, &index_url) {
-        (Some(f), _) => match &f.provenance {
-            Some(p) => p.clone(),
-            None => index_url
-                .as_deref()
-                .map(|i| index::integrity_url(i, &req.project, &req.version, &filename)),
+    let source = match (&sidecar, &listing, &index_url) {
+        (Some(p), _, _) => Some(Provenance::Sidecar(p.clone())),
+        (None, Some(f), _) => match &f.provenance {
+            Some(p) => p.clone().map(Provenance::Url),
+            None => index_url.as_deref().map(|i| {
+                Provenance::Url(index::integrity_url(
+                    i,
+                    &req.project,
+                    &req.version,
+                    &filename,
+                ))
+            }),
         },
-        (None, _) => None,
+        (None, None, _) => None,
     };
-    let provenance = match &provenance_url {
+    let provenance_url = match &source {
+        Some(Provenance::Url(u)) => Some(u.clone()),
+        _ => None,
+    };
+    let provenance = match &source {
         None => None,
-        Some(url) => match http.fetch(
+        Some(Provenance::Sidecar(p)) => Some(crate::io::read_limited(
+            p,
+            limits::PROVENANCE,
+            "provenance",
+        )?),
+        Some(Provenance::Url(url)) => match http.fetch(
             url,
             "application/vnd.pypi.integrity.v1+json, application/json;q=0.5",
             limits::PROVENANCE as u64,
             "provenance",
+            auth,
         ) {
             Ok(f) => Some(f.body),
             Err(http::Miss::NotFound) => None,
@@ -141,6 +208,11 @@ pub fn fetch_and_verify(
         .any(|a| (a == ":all:" && !explicit_applies) || index::normalize(a) == project);
     if provenance.is_none() && !allowed {
         let place = match (&listing, &provenance_url) {
+            (None, _) if policy.indexes.is_empty() => {
+                "no index is configured (--no-index or --find-links), and such setups need \
+                 a <file>.provenance beside a local file"
+                    .to_owned()
+            }
             (None, _) => "it is not listed on any configured index".to_owned(),
             (Some(_), None) => "its index lists no provenance".to_owned(),
             (Some(_), Some(u)) => format!("{} does not exist", http::redact(u)),
@@ -155,7 +227,10 @@ pub fn fetch_and_verify(
         ));
     }
     let path = dir.join(&filename);
-    let (got, _size) = http.download(&req.url, &path, ARTIFACT_LIMIT)?;
+    let (got, _size) = match &local {
+        Some(src) => copy_local(src, &path, ARTIFACT_LIMIT)?,
+        None => http.download(&req.url, &path, ARTIFACT_LIMIT, auth)?,
+    };
     if got != want {
         return Err(Error::mismatch(
             ErrorKind::DigestMismatch,
@@ -173,7 +248,7 @@ pub fn fetch_and_verify(
             sha256: req.sha256.clone(),
             policy: "unattested-allowed",
             verification: None,
-            provenance_url: provenance_url.as_deref().map(http::redact),
+            provenance_url,
         });
     };
     let (chosen, label) = match (&policy.explicit, req.requested) {
@@ -196,8 +271,45 @@ pub fn fetch_and_verify(
         sha256: req.sha256.clone(),
         policy: label,
         verification: Some(verification),
-        provenance_url: provenance_url.as_deref().map(http::redact),
+        provenance_url,
     })
+}
+
+/// Copy a local file (a `file://` URL of a find-links setup) into `dest`,
+/// hashing it; at most `limit` bytes.
+fn copy_local(src: &Path, dest: &Path, limit: u64) -> Result<([u8; 32], u64)> {
+    use std::io::{Read, Write};
+    let usage = |d: String| Error::new(ErrorKind::UsageError, "online", d);
+    let input = std::fs::File::open(src)
+        .map_err(|e| usage(format!("cannot read {}: {e}", src.display())))?;
+    let mut reader = input.take(limit.saturating_add(1));
+    let mut out = std::fs::File::create(dest)
+        .map_err(|e| usage(format!("cannot write {}: {e}", dest.display())))?;
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    let mut buf = vec![0u8; 1 << 20];
+    let mut total = 0u64;
+    loop {
+        let n = reader
+            .read(&mut buf)
+            .map_err(|e| usage(format!("cannot read {}: {e}", src.display())))?;
+        if n == 0 {
+            break;
+        }
+        let chunk = buf.get(..n).unwrap_or_default();
+        ctx.update(chunk);
+        out.write_all(chunk)
+            .map_err(|e| usage(format!("cannot write {}: {e}", dest.display())))?;
+        total = total.saturating_add(n as u64);
+        if total > limit {
+            return Err(usage(format!(
+                "{} is larger than the {limit}-byte limit",
+                src.display()
+            )));
+        }
+    }
+    let mut digest = [0u8; 32];
+    digest.copy_from_slice(ctx.finish().as_ref());
+    Ok((digest, total))
 }
 
 /// A file name we write into our directory and into pip's requirements file:
@@ -234,59 +346,67 @@ fn parse_hex_digest(s: &str) -> Result<[u8; 32]> {
     })
 }
 
-/// Look the file up on each index's project page, in order; returns the
-/// listing and the index that listed it.
+/// `url` parsed, without credentials or fragment, for comparing links.
+fn comparable(url: &str) -> Option<String> {
+    let mut u = url::Url::parse(url).ok()?;
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    u.set_fragment(None);
+    Some(u.into())
+}
+
+/// Look the file up on the project page of each configured index (and no
+/// other); returns the listing and the index that listed it. The index
+/// whose page lists the exact URL pip resolved wins; otherwise the first
+/// that lists the same file name with the same sha256. Indexes on the file
+/// URL's origin are asked first.
 fn find_on_index(
     http: &Http,
+    auth: &http::Credentials,
     req: &FileRequest,
     filename: &str,
     indexes: &[String],
 ) -> Result<(Option<index::IndexFile>, Option<String>)> {
-    let want_url = req.url.split('#').next().unwrap_or(&req.url);
-    for base in indexes {
-        let page = format!(
-            "{}/{}/",
-            base.trim_end_matches('/'),
-            index::normalize(&req.project)
-        );
-        let fetched = match http.fetch(&page, index::ACCEPT, PAGE_LIMIT, "project page") {
+    let want_url = comparable(&req.url);
+    let file_origin = url::Url::parse(&req.url).ok().map(|u| u.origin());
+    let mut ordered: Vec<&String> = indexes.iter().collect();
+    // stable: same-origin indexes first, otherwise pip's order
+    ordered.sort_by_key(|i| url::Url::parse(i).ok().map(|u| u.origin()) != file_origin);
+    let mut fallback = None;
+    for base in ordered {
+        let page = index::project_url(base, &req.project)?;
+        let fetched = match http.fetch(
+            page.as_str(),
+            index::ACCEPT,
+            PAGE_LIMIT,
+            "project page",
+            auth,
+        ) {
             Ok(f) => f,
             Err(http::Miss::NotFound) => continue,
             Err(http::Miss::Failed(e)) => return Err(e),
         };
         let files = index::parse_page(&fetched.body, &fetched.content_type, &fetched.url)?;
-        let hit = files.into_iter().find(|f| {
-            f.url == want_url
-                || (f.filename == filename && f.sha256.as_deref() == Some(req.sha256.as_str()))
-        });
-        if let Some(f) = hit {
-            return Ok((Some(f), Some(base.clone())));
-        }
-    }
-    Ok((None, None))
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let hexpair = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (b, hexpair) {
-            (b'%', Some(v)) => {
-                out.push(v);
-                i += 3;
+        let mut same_file = None;
+        for f in files {
+            if want_url.is_some() && comparable(&f.url) == want_url {
+                return Ok((Some(f), Some(base.clone())));
             }
-            _ => {
-                out.push(b);
-                i += 1;
+            if same_file.is_none()
+                && f.filename == filename
+                && f.sha256.as_deref() == Some(req.sha256.as_str())
+            {
+                same_file = Some(f);
             }
         }
+        if fallback.is_none() {
+            fallback = same_file.map(|f| (f, base.clone()));
+        }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    Ok(match fallback {
+        Some((f, base)) => (Some(f), Some(base)),
+        None => (None, None),
+    })
 }
 
 #[cfg(test)]
@@ -317,9 +437,10 @@ mod tests {
                 "{bad:?}"
             );
         }
-        assert_eq!(percent_decode("a%2Fb%2e%2E"), "a/b..");
+        assert_eq!(index::last_segment("http://h/p/a%2Fb%2e%2E"), "a/b..");
         assert_eq!(
-            check_filename(&percent_decode("..%2F..%2Fx.whl")).map_err(|e| e.kind()),
+            check_filename(&index::last_segment("http://h/p/..%2F..%2Fx.whl"))
+                .map_err(|e| e.kind()),
             Err(ErrorKind::ArtifactNameInvalid)
         );
     }

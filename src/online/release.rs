@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::http::{net, Http, Miss};
+use super::http::{net, Credentials, Http, Miss};
 use super::index;
 use crate::dist::{Dist, Version};
 use crate::error::{Error, ErrorKind, Result};
@@ -52,12 +52,33 @@ pub struct ReleaseFile {
 
 /// Fetch the release's provenance assets and files, verify each file.
 ///
+/// Index credentials go only to their index's origin and never appear in
+/// an error (the same boundary as [`super::fetch_and_verify`]).
+///
 /// # Errors
 /// `UsageError` for a malformed repository or tag or a release with no
 /// files on the index; `NetworkError` when GitHub or the index fails;
 /// `NoAttestations` when the release has no `*.intoto.jsonl` asset.
 pub fn verify_release(
     http: &Http,
+    req: &ReleaseRequest,
+    trust: &TrustedRoot,
+    dir: &Path,
+) -> Result<Vec<ReleaseFile>> {
+    let auth = Credentials::from_urls(&req.indexes);
+    let files = release_inner(http, &auth, req, trust, dir).map_err(|e| http.scrub(e, &auth))?;
+    Ok(files
+        .into_iter()
+        .map(|f| ReleaseFile {
+            result: f.result.map_err(|e| http.scrub(e, &auth)),
+            ..f
+        })
+        .collect())
+}
+
+fn release_inner(
+    http: &Http,
+    auth: &Credentials,
     req: &ReleaseRequest,
     trust: &TrustedRoot,
     dir: &Path,
@@ -71,7 +92,7 @@ pub fn verify_release(
     if req.tag.is_empty() || req.tag.contains(['?', '#', '%', ' ', '\\']) {
         return Err(usage(format!("{:?} is not a tag name", req.tag)));
     }
-    let assets = provenance_assets(http, req, owner, repo)?;
+    let assets = provenance_assets(http, auth, req, owner, repo)?;
     let policy = Policy::Slsa(SlsaSource {
         source_uri: format!("github.com/{owner}/{repo}"),
         source_tag: Some(req.tag.trim_start_matches("refs/tags/").to_owned()),
@@ -80,10 +101,10 @@ pub fn verify_release(
         builder_id: None,
     });
     let package = req.package.clone().unwrap_or_else(|| repo.to_owned());
-    let files = release_files(http, req, &package)?;
+    let files = release_files(http, auth, req, &package)?;
     let mut out = Vec::with_capacity(files.len());
     for f in files {
-        let result = check_file(http, &f, &assets, &policy, trust, dir);
+        let result = check_file(http, auth, &f, &assets, &policy, trust, dir);
         let (asset, result) = match result {
             Ok((a, v)) => (Some(a), Ok(v)),
             Err(e) => (None, Err(e)),
@@ -106,16 +127,34 @@ fn valid_name(s: &str) -> bool {
 /// Every `*.intoto.jsonl` asset: (name, content).
 fn provenance_assets(
     http: &Http,
+    auth: &Credentials,
     req: &ReleaseRequest,
     owner: &str,
     repo: &str,
 ) -> Result<Vec<(String, Vec<u8>)>> {
-    let url = format!(
-        "{}/repos/{owner}/{repo}/releases/tags/{}",
-        req.api.trim_end_matches('/'),
-        req.tag.trim_start_matches("refs/tags/").replace('/', "%2F")
-    );
-    let release = match http.fetch(&url, "application/vnd.github+json", 16 << 20, "release") {
+    let mut api = url::Url::parse(&req.api)
+        .ok()
+        .filter(|u| !u.cannot_be_a_base())
+        .ok_or_else(|| net(format!("{}: not a valid API URL", req.api)))?;
+    if let Ok(mut segs) = api.path_segments_mut() {
+        // one segment: a `/` in the tag is sent as %2F
+        segs.pop_if_empty().extend([
+            "repos",
+            owner,
+            repo,
+            "releases",
+            "tags",
+            req.tag.trim_start_matches("refs/tags/"),
+        ]);
+    }
+    let url = String::from(api);
+    let release = match http.fetch(
+        &url,
+        "application/vnd.github+json",
+        16 << 20,
+        "release",
+        auth,
+    ) {
         Ok(f) => f,
         Err(Miss::NotFound) => {
             return Err(net(format!(
@@ -156,6 +195,7 @@ fn provenance_assets(
             "application/octet-stream",
             limits::ATTESTATION_FILE as u64,
             "provenance asset",
+            auth,
         ) {
             Ok(f) => f.body,
             Err(Miss::NotFound) => return Err(net(format!("{link}: not found"))),
@@ -180,6 +220,7 @@ fn provenance_assets(
 /// The index's files of the version the tag names (`v1.2.3` → 1.2.3).
 fn release_files(
     http: &Http,
+    auth: &Credentials,
     req: &ReleaseRequest,
     package: &str,
 ) -> Result<Vec<index::IndexFile>> {
@@ -193,12 +234,9 @@ fn release_files(
         )
     })?;
     for base in &req.indexes {
-        let page = format!(
-            "{}/{}/",
-            base.trim_end_matches('/'),
-            index::normalize(package)
-        );
-        let fetched = match http.fetch(&page, index::ACCEPT, 64 << 20, "project page") {
+        let page = index::project_url(base, package)?;
+        let fetched = match http.fetch(page.as_str(), index::ACCEPT, 64 << 20, "project page", auth)
+        {
             Ok(f) => f,
             Err(Miss::NotFound) => continue,
             Err(Miss::Failed(e)) => return Err(e),
@@ -229,6 +267,7 @@ fn release_files(
 /// provenance asset that verifies it.
 fn check_file(
     http: &Http,
+    auth: &Credentials,
     f: &index::IndexFile,
     assets: &[(String, Vec<u8>)],
     policy: &Policy,
@@ -242,7 +281,7 @@ fn check_file(
         ))
     })?;
     super::check_filename(&f.filename)?;
-    let (digest, _) = http.download(&f.url, &dir.join(&f.filename), super::ARTIFACT_LIMIT)?;
+    let (digest, _) = http.download(&f.url, &dir.join(&f.filename), super::ARTIFACT_LIMIT, auth)?;
     if hex(&digest) != listed {
         return Err(Error::mismatch(
             ErrorKind::DigestMismatch,
