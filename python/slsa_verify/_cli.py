@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeAlias
 
-from slsa_verify import _api, _core, errors
+from slsa_verify import _api, _core, _trust_cli, errors
 
 if TYPE_CHECKING:
     from slsa_verify import _install
@@ -175,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_root_flags(v)
     _add_install_parsers(sub)
     _add_release_parser(sub)
+    _trust_cli.add_parser(sub)
     return parser
 
 
@@ -564,6 +565,8 @@ def _dispatch(
             network=_install_options(args, []),
         )
         return _install.run_release(release, as_json=as_json, out=out, errout=errout)
+    if args.command == "trust":
+        return _trust_cli.run(args, out=out, errout=errout)
     results = _COMMANDS[args.command](args)
     return _report(results, args=args, out=out, errout=errout)
 

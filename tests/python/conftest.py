@@ -17,3 +17,9 @@ def assets() -> Path:
 
 def load_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(autouse=True)
+def _private_trust_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests never read or write the user's real TUF cache."""
+    monkeypatch.setenv("SLSA_VERIFY_CACHE_DIR", str(tmp_path / "slsa-verify-cache"))

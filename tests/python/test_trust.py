@@ -1,0 +1,227 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Issue 12: `refresh_trust`, `TrustedRoot.current()` and `pip-verify trust`
+against a loopback server serving the real Sigstore production TUF snapshot.
+
+The snapshot's timestamp expires 2026-08-28T19:25:56Z: calls that must
+succeed pin the TUF clock to 2026-08-22; the real clock (later) must fail
+with an "expired" TrustRootStale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import http.server
+import io
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import slsa_verify
+from slsa_verify import _cli, errors
+
+TUF = Path(__file__).resolve().parent.parent / "assets" / "tuf"
+SNAPSHOT = TUF / "prod-2026-08-21"
+TARGET_SHA = "6494e21ea73fa7ee769f85f57d5a3e6a08725eae1e38c755fc3517c9e6bc0b66"
+TARGET = f"targets/{TARGET_SHA}.trusted_root.json"
+CLOCK = dt.datetime(2026, 8, 22, tzinfo=dt.timezone.utc)
+
+
+class TufServer:
+    """A static server on 127.0.0.1: counts requests, files can be swapped."""
+
+    def __init__(self) -> None:
+        self.files = {
+            p.relative_to(SNAPSHOT).as_posix(): p.read_bytes()
+            for p in SNAPSHOT.rglob("*")
+            if p.is_file()
+        }
+        self.requests: list[str] = []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                path = self.path.lstrip("/")
+                server.requests.append(path)
+                body = server.files.get(path)
+                if body is None:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def take(self) -> list[str]:
+        out, self.requests = self.requests, []
+        return out
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server() -> Iterator[TufServer]:
+    s = TufServer()
+    yield s
+    s.stop()
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = _cli.main(list(argv), out=out, errout=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def cache_files(cache: Path) -> set[str]:
+    return {p.relative_to(cache).as_posix() for p in cache.rglob("*") if p.is_file()}
+
+
+def test_update_with_the_real_clock_fails_expired(server: TufServer, tmp_path: Path) -> None:
+    code, _, err = run_cli(
+        "trust", "update", "--tuf-url", server.url, "--trust-cache", str(tmp_path)
+    )
+    assert code == errors.TrustRootStale.exit_code != 0
+    assert "TrustRootStale" in err
+    assert "expired" in err
+    assert "timestamp.json" not in cache_files(tmp_path)
+
+
+def test_refresh_then_show_names_the_cache(server: TufServer, tmp_path: Path) -> None:
+    doc = slsa_verify.refresh_trust(server.url, tmp_path, now=CLOCK)
+    assert server.take() == [
+        "17.root.json",
+        "timestamp.json",
+        "165.snapshot.json",
+        "14.targets.json",
+        TARGET,
+    ]
+    assert doc["source"] == "cache"
+    assert doc["root"]["version"] == 16
+    assert doc["timestamp"] == {"version": 762, "expires": "2026-08-28T19:25:56Z"}
+    assert doc["signed_at"] == "2026-08-21T19:25:56Z"
+    assert doc["signed_age_days"] == 0
+    assert doc["trusted_root_sha256"] == TARGET_SHA
+
+    code, out, _ = run_cli(
+        "trust", "show", "--json", "--tuf-url", server.url, "--trust-cache", str(tmp_path)
+    )
+    assert code == 0
+    shown = json.loads(out)["trust"]
+    assert shown["source"] == "cache"
+    assert shown["timestamp"]["version"] == 762
+    assert shown["notes"] == []
+    assert server.take() == []  # show is offline
+
+    root = slsa_verify.TrustedRoot.current(tmp_path, server.url)
+    assert "TUF cache" in root.name
+
+    # Warm cache: the next root (absent) and the timestamp (unchanged).
+    slsa_verify.refresh_trust(server.url, tmp_path, now=CLOCK)
+    assert server.take() == ["17.root.json", "timestamp.json"]
+
+
+def test_show_without_cache_is_the_vendored_set(tmp_path: Path) -> None:
+    code, out, _ = run_cli("trust", "show", "--trust-cache", str(tmp_path))
+    assert code == 0
+    assert "source:        vendored (embedded)" in out
+    assert f"sha256:{TARGET_SHA}" in out
+    assert "timestamp:     v762, expires 2026-08-28T19:25:56Z" in out
+    # Signed 2026-08-21: more than 90 days before any real run of this suite.
+    assert "warning: the trusted root was signed" in out
+
+
+def test_export_writes_the_authorised_target(tmp_path: Path) -> None:
+    dest = tmp_path / "trusted_root.json"
+    code, _, err = run_cli("trust", "export", str(dest), "--trust-cache", str(tmp_path))
+    assert code == 0
+    assert hashlib.sha256(dest.read_bytes()).hexdigest() == TARGET_SHA
+    assert "trust: vendored" in err
+    assert slsa_verify.TrustedRoot.from_file(dest).name == str(dest)
+
+
+def test_flipped_byte_in_the_target(server: TufServer, tmp_path: Path) -> None:
+    body = bytearray(server.files[TARGET])
+    body[100] ^= 1
+    server.files[TARGET] = bytes(body)
+    with pytest.raises(errors.TrustUpdateFailed, match="hash"):
+        slsa_verify.refresh_trust(server.url, tmp_path, now=CLOCK)
+    assert not any(
+        f.startswith("tuf/") and f.endswith("trusted_root.json") for f in cache_files(tmp_path)
+    )
+
+
+def test_version_edited_timestamp(server: TufServer, tmp_path: Path) -> None:
+    ts = server.files["timestamp.json"]
+    assert b'"version": 762' in ts
+    server.files["timestamp.json"] = ts.replace(b'"version": 762', b'"version": 763')
+    with pytest.raises(errors.TrustUpdateFailed, match="signature"):
+        slsa_verify.refresh_trust(server.url, tmp_path, now=CLOCK)
+    assert not any(f.endswith("/timestamp.json") for f in cache_files(tmp_path))
+
+
+def test_oversized_timestamp(server: TufServer, tmp_path: Path) -> None:
+    server.files["timestamp.json"] += b" " * 17_000
+    with pytest.raises(errors.InputTooLarge):
+        slsa_verify.refresh_trust(server.url, tmp_path, now=CLOCK)
+
+
+def test_rollback_after_newer_timestamp_cached(server: TufServer, tmp_path: Path) -> None:
+    slsa_verify.refresh_trust(server.url, tmp_path, now=CLOCK)
+    server.files["timestamp.json"] = (TUF / "timestamp.v761.json").read_bytes()
+    with pytest.raises(errors.TrustUpdateFailed, match="rollback"):
+        slsa_verify.refresh_trust(server.url, tmp_path, now=CLOCK)
+    # The cache still holds v762 and still verifies.
+    doc = slsa_verify.trust_status(slsa_verify.TrustedRoot.current(tmp_path, server.url))
+    assert (doc["source"], doc["timestamp"]["version"]) == ("cache", 762)
+
+
+def test_corrupted_cache_falls_back_to_vendored(server: TufServer, tmp_path: Path) -> None:
+    slsa_verify.refresh_trust(server.url, tmp_path, now=CLOCK)
+    (target,) = [p for p in tmp_path.rglob("trusted_root.json") if p.parent.name == "targets"]
+    target.write_bytes(target.read_bytes().replace(b"rekor", b"rekoR", 1))
+    code, out, _ = run_cli(
+        "trust", "show", "--json", "--tuf-url", server.url, "--trust-cache", str(tmp_path)
+    )
+    assert code == 0
+    doc = json.loads(out)["trust"]
+    assert doc["source"] == "vendored"
+    assert "did not verify" in doc["notes"][0]
+    assert "TrustUpdateFailed" in doc["notes"][0]
+
+
+def test_offline_use_of_the_cache(server: TufServer, tmp_path: Path) -> None:
+    slsa_verify.refresh_trust(server.url, tmp_path, now=CLOCK)
+    url = server.url
+    server.stop()
+    root = slsa_verify.TrustedRoot.current(tmp_path, url)
+    assert slsa_verify.trust_status(root)["source"] == "cache"
+    with pytest.raises(errors.TrustRootStale, match="max-trust-age"):
+        slsa_verify.TrustedRoot.current(tmp_path, url, max_age_days=30)
+
+
+def test_server_down_is_a_network_error(tmp_path: Path) -> None:
+    s = TufServer()
+    url = s.url
+    s.stop()
+    with pytest.raises(errors.NetworkError):
+        slsa_verify.refresh_trust(url, tmp_path, now=CLOCK)
+
+
+def test_now_must_be_aware(tmp_path: Path) -> None:
+    with pytest.raises(errors.UsageError, match="timezone"):
+        slsa_verify.refresh_trust("http://127.0.0.1:9", tmp_path, now=dt.datetime(2026, 8, 22))  # noqa: DTZ001
