@@ -274,6 +274,15 @@ pub fn vendored() -> Result<Trust> {
         .clone()
 }
 
+/// Verify a TUF set offline from `pinned` at its timestamp's signing time
+/// (see [`current`]); `load` gives each file by its cache name.
+///
+/// # Errors
+/// `TrustUpdateFailed`, `TrustRootStale`.
+pub fn verify_tuf_set(pinned: &[u8], load: &dyn Fn(&str) -> Option<Vec<u8>>) -> Result<TufState> {
+    adapter::tuf::verify_set(pinned, load, None)
+}
+
 /// The directory name of a TUF repository's cache: the URL without a
 /// trailing slash, every byte outside `A-Za-z0-9-_.~` percent-encoded.
 #[must_use]
