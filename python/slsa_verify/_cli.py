@@ -59,6 +59,7 @@ def _add_root_flags(p: argparse.ArgumentParser) -> None:
         help="use the embedded Sigstore public-good STAGING root (for testing)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON document")
+    _trust_cli.add_root_flags(p)
 
 
 def _add_policy_flags(v: argparse.ArgumentParser) -> None:
@@ -385,9 +386,7 @@ def _cmd_verify(args: argparse.Namespace) -> list[tuple[str, Result]]:
 def _trusted_root(args: argparse.Namespace) -> _api.TrustedRoot | None:
     if args.staging:
         return _api.TrustedRoot.staging()
-    if args.trusted_root:
-        return _api.TrustedRoot.from_file(args.trusted_root)
-    return None
+    return _trust_cli.root_for(args)
 
 
 def _cmd_verify_bundle(args: argparse.Namespace) -> list[tuple[str, Result]]:
@@ -439,9 +438,11 @@ _HINTS: dict[str, str] = {
     "PublisherMismatch": "the artifact was not published by the repository/workflow you named",
     "DigestMismatch": "the file is not the one that was signed: re-download it",
     "SignatureInvalid": "the file or the signature was altered",
-    "TlogUnknownLog": "the bundle comes from another Sigstore instance: try --staging "
-    "or --trusted-root",
-    "CertificateChainInvalid": "the signing certificate does not chain to the trusted root",
+    "TlogUnknownLog": "the log may be newer than your trusted root: run `pip-verify trust "
+    "update`; or the bundle comes from another Sigstore instance: try --staging or "
+    "--trusted-root",
+    "CertificateChainInvalid": "the signing certificate does not chain to the trusted root; "
+    "if Sigstore rotated its CA, run `pip-verify trust update`",
     "NoAttestations": "the publisher did not attest this file here; pass --attestation FILE "
     "if you have its attestation",
     "OnlineLookupRequired": "this attestation format needs a transparency-log lookup that "
@@ -503,6 +504,7 @@ def _report(
         doc: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "ok": not failed, "results": docs}
         if failed:
             doc["error"] = _error_doc(failed[0])
+        _trust_cli.add_to_json(args, doc)
         out.write(json.dumps(doc, indent=2) + "\n")
     else:
         many = len(results) > 1
@@ -513,6 +515,7 @@ def _report(
             _write_ok(r, args, out)
         if many:
             errout.write(f"{len(results) - len(failed)} of {len(results)} verified\n")
+        _trust_cli.write_trust(args, errout)
     codes = {e.exit_code for e in failed}
     if not codes:
         return EXIT_OK

@@ -14,7 +14,16 @@ from typing import Any, TextIO
 
 from slsa_verify import _api, _core, errors
 
-__all__ = ["STALE_DAYS", "add_parser", "describe", "run"]
+__all__ = [
+    "STALE_DAYS",
+    "add_parser",
+    "add_root_flags",
+    "add_to_json",
+    "describe",
+    "root_for",
+    "run",
+    "write_trust",
+]
 
 # Older trust material than this gets a warning (issue 12).
 STALE_DAYS = 90
@@ -58,6 +67,59 @@ def add_parser(sub: Any) -> None:  # noqa: ANN401 (argparse's private subparsers
     e = ts.add_parser("export", help="write the verified trusted_root.json (offline)")
     _add_source_flags(e)
     e.add_argument("file", metavar="FILE")
+
+
+def add_root_flags(p: argparse.ArgumentParser) -> None:
+    """``--max-trust-age`` and ``--trust-cache`` for commands that verify."""
+    p.add_argument(
+        "--max-trust-age",
+        type=int,
+        metavar="DAYS",
+        help=f"fail if the trusted root was signed more than DAYS ago (default: warn after "
+        f"{STALE_DAYS})",
+    )
+    p.add_argument(
+        "--trust-cache",
+        metavar="DIR",
+        help="TUF cache directory (default: $SLSA_VERIFY_CACHE_DIR or the user cache)",
+    )
+
+
+def root_for(args: argparse.Namespace) -> _core.TrustedRoot | None:
+    """The root a verifying command uses.
+
+    ``--staging``, ``--trusted-root FILE`` (always wins), else the freshest
+    verified trust on disk. Its ``trust show`` report is kept on
+    ``args.trust_doc`` for the command's report.
+    """
+    if getattr(args, "staging", False):
+        return _core.TrustedRoot.staging()
+    max_age = getattr(args, "max_trust_age", None)
+    if max_age is not None and max_age < 0:
+        raise errors.UsageError("--max-trust-age must be 0 or more days")
+    if getattr(args, "trusted_root", None):
+        root = _core.TrustedRoot.from_file_with_status(args.trusted_root)
+    else:
+        root = _core.TrustedRoot.current(getattr(args, "trust_cache", None), None, max_age)
+    args.trust_doc = _api.trust_status(root)
+    return root
+
+
+def add_to_json(args: argparse.Namespace, doc: dict[str, Any]) -> None:
+    """Name the trust material in a command's JSON report."""
+    trust = getattr(args, "trust_doc", None)
+    if trust is not None:
+        doc["trust"] = trust
+
+
+def write_trust(args: argparse.Namespace, errout: TextIO) -> None:
+    """Name the trust material (and its warnings) after a human report."""
+    trust = getattr(args, "trust_doc", None)
+    if trust is None:
+        return
+    line, warnings = describe(trust)
+    errout.write(line + "\n")
+    errout.writelines(f"warning: {w}\n" for w in warnings)
 
 
 def _age(doc: dict[str, Any]) -> str:

@@ -225,3 +225,50 @@ def test_server_down_is_a_network_error(tmp_path: Path) -> None:
 def test_now_must_be_aware(tmp_path: Path) -> None:
     with pytest.raises(errors.UsageError, match="timezone"):
         slsa_verify.refresh_trust("http://127.0.0.1:9", tmp_path, now=dt.datetime(2026, 8, 22))  # noqa: DTZ001
+
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+WHEEL = ROOT / "examples" / "abi3info-2024.10.8-py3-none-any.whl"
+VERIFY = ["verify", str(WHEEL), "--repository", "woodruffw/abi3info", "--workflow", "release.yml"]
+
+
+def test_verify_reports_the_trust_it_used(server: TufServer, tmp_path: Path) -> None:
+    code, out, err = run_cli(*VERIFY, "--trust-cache", str(tmp_path))
+    assert code == 0, err
+    assert out.startswith("OK  abi3info-2024.10.8-py3-none-any.whl")
+    assert "trust: vendored, signed 2026-08-21T19:25:56Z" in err
+    assert "over 90" in err  # the vendored set is older than 90 days today
+
+    slsa_verify.refresh_trust(server.url, tmp_path, now=CLOCK)
+    # `verify` reads the default repository's cache: point it at the loopback one.
+    src = tmp_path / "tuf" / server.url.replace(":", "%3A").replace("/", "%2F")
+    dst = tmp_path / "tuf" / "https%3A%2F%2Ftuf-repo-cdn.sigstore.dev"
+    src.rename(dst)
+    code, out, err = run_cli(*VERIFY, "--trust-cache", str(tmp_path), "--json")
+    assert code == 0, err
+    trust = json.loads(out)["trust"]
+    assert (trust["source"], trust["location"]) == ("cache", str(dst))
+    assert trust["timestamp"]["version"] == 762
+
+
+def test_max_trust_age_turns_the_warning_into_a_failure(tmp_path: Path) -> None:
+    code, _, err = run_cli(*VERIFY, "--max-trust-age", "30")
+    assert code == errors.TrustRootStale.exit_code
+    assert "TrustRootStale" in err
+    assert "trust update" in err
+
+
+def test_trusted_root_file_always_wins(tmp_path: Path) -> None:
+    dest = tmp_path / "root.json"
+    assert run_cli("trust", "export", str(dest))[0] == 0
+    code, out, err = run_cli(*VERIFY, "--trusted-root", str(dest), "--max-trust-age", "1")
+    assert code == 0, err
+    assert f"trust: file {dest}, signed unknown" in err
+
+
+def test_unknown_log_hint_suggests_trust_update(tmp_path: Path) -> None:
+    # A production bundle against the staging root: its log is unknown there.
+    code, _, err = run_cli(*VERIFY, "--staging")
+    assert code == errors.TlogUnknownLog.exit_code
+    assert "FAILED  TlogUnknownLog" in err
+    assert "run `pip-verify trust update`" in err
