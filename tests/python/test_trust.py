@@ -251,7 +251,7 @@ def test_verify_reports_the_trust_it_used(server: TufServer, tmp_path: Path) -> 
     assert trust["timestamp"]["version"] == 762
 
 
-def test_max_trust_age_turns_the_warning_into_a_failure(tmp_path: Path) -> None:
+def test_max_trust_age_turns_the_warning_into_a_failure() -> None:
     code, _, err = run_cli(*VERIFY, "--max-trust-age", "30")
     assert code == errors.TrustRootStale.exit_code
     assert "TrustRootStale" in err
@@ -261,12 +261,12 @@ def test_max_trust_age_turns_the_warning_into_a_failure(tmp_path: Path) -> None:
 def test_trusted_root_file_always_wins(tmp_path: Path) -> None:
     dest = tmp_path / "root.json"
     assert run_cli("trust", "export", str(dest))[0] == 0
-    code, out, err = run_cli(*VERIFY, "--trusted-root", str(dest), "--max-trust-age", "1")
+    code, _, err = run_cli(*VERIFY, "--trusted-root", str(dest), "--max-trust-age", "1")
     assert code == 0, err
     assert f"trust: file {dest}, signed unknown" in err
 
 
-def test_unknown_log_hint_suggests_trust_update(tmp_path: Path) -> None:
+def test_unknown_log_hint_suggests_trust_update() -> None:
     # A production bundle against the staging root: its log is unknown there.
     code, _, err = run_cli(*VERIFY, "--staging")
     assert code == errors.TlogUnknownLog.exit_code
