@@ -195,6 +195,7 @@ def _add_network_flags(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--cert", metavar="PEM", help="CA bundle to trust, as pip's --cert")
     p.add_argument("--proxy", metavar="URL", help="as pip's --proxy")
+    _trust_cli.add_refresh_flags(p)
 
 
 def _add_release_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
@@ -555,11 +556,14 @@ def _dispatch(
 
     if args.command in ("install", "download-and-install", "download"):
         opts = _install_options(args, pip_args)
+        if _trust_cli.maybe_refresh(args, errout):  # after the usage checks
+            opts = _install_options(args, pip_args)
         install = args.command != "download"
         return _install.run(opts, install=install, as_json=as_json, out=out, errout=errout)
     if pip_args:
         raise errors.UsageError("`-- PIP-ARGS` only goes with install")
     if args.command == "verify-release":
+        _trust_cli.maybe_refresh(args, errout)
         release = _install.ReleaseOptions(
             repository=args.repository,
             tag=args.tag,

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 from typing import Any, TextIO
 
 from slsa_verify import _api, _core, errors
 
 __all__ = [
+    "REFRESH_EVERY",
     "STALE_DAYS",
     "add_parser",
+    "add_refresh_flags",
     "add_root_flags",
     "add_to_json",
     "describe",
+    "maybe_refresh",
     "root_for",
     "run",
     "write_trust",
@@ -27,6 +31,8 @@ __all__ = [
 
 # Older trust material than this gets a warning (issue 12).
 STALE_DAYS = 90
+# Online commands refresh trust when the last refresh is older than this (seconds).
+REFRESH_EVERY = 24 * 3600.0
 
 
 def _add_source_flags(p: argparse.ArgumentParser) -> None:
@@ -85,6 +91,66 @@ def add_root_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_refresh_flags(p: argparse.ArgumentParser) -> None:
+    """Trust-refresh flags for the online commands (install, download, verify-release)."""
+    p.add_argument(
+        "--no-trust-refresh",
+        action="store_true",
+        help="do not refresh Sigstore's trusted root through TUF (done at most daily)",
+    )
+    p.add_argument(
+        "--require-fresh-trust",
+        action="store_true",
+        help="fail instead of warning when the daily TUF refresh fails",
+    )
+    p.add_argument(
+        "--tuf-url",
+        metavar="URL",
+        default=os.environ.get("SLSA_VERIFY_TUF_URL") or None,
+        help="the TUF repository (default: $SLSA_VERIFY_TUF_URL or Sigstore's)",
+    )
+
+
+def maybe_refresh(args: argparse.Namespace, errout: TextIO) -> bool:
+    """Online commands: refresh trust through TUF at most daily.
+
+    A failure warns and verification continues with the freshest verified
+    material on disk, unless ``--require-fresh-trust``. True when the cache
+    was refreshed (the caller then reloads its root).
+    """
+    if not hasattr(args, "no_trust_refresh"):
+        return False  # an offline command
+    if args.no_trust_refresh or getattr(args, "trusted_root", None) or args.staging:
+        return False
+    cache = getattr(args, "trust_cache", None)
+    if not args.require_fresh_trust and not _core.trust_refresh_due(
+        args.tuf_url, cache, max_age_secs=REFRESH_EVERY
+    ):
+        return False
+    try:
+        root = _core.refresh_trust(
+            args.tuf_url,
+            cache,
+            timeout=args.timeout,
+            retries=0,
+            cert=args.cert,
+            proxy=args.proxy,
+        )
+    except errors.Error as err:
+        if args.require_fresh_trust:
+            raise
+        errout.write(
+            f"warning: trust refresh failed ({type(err).__name__}: {err.detail}); "
+            "continuing with the verified trust on disk\n"
+        )
+        return False
+    doc = _api.trust_status(root)
+    errout.write(
+        f"trust: refreshed from {doc['tuf_url']}, timestamp v{doc['timestamp']['version']}\n"
+    )
+    return True
+
+
 def root_for(args: argparse.Namespace) -> _core.TrustedRoot | None:
     """The root a verifying command uses.
 
@@ -100,7 +166,9 @@ def root_for(args: argparse.Namespace) -> _core.TrustedRoot | None:
     if getattr(args, "trusted_root", None):
         root = _core.TrustedRoot.from_file_with_status(args.trusted_root)
     else:
-        root = _core.TrustedRoot.current(getattr(args, "trust_cache", None), None, max_age)
+        root = _core.TrustedRoot.current(
+            getattr(args, "trust_cache", None), getattr(args, "tuf_url", None), max_age
+        )
     args.trust_doc = _api.trust_status(root)
     return root
 

@@ -14,6 +14,7 @@ import hashlib
 import http.server
 import io
 import json
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -272,3 +273,64 @@ def test_unknown_log_hint_suggests_trust_update() -> None:
     assert code == errors.TlogUnknownLog.exit_code
     assert "FAILED  TlogUnknownLog" in err
     assert "run `pip-verify trust update`" in err
+
+
+@pytest.fixture
+def hermetic_pip(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pip sees only the test's index: no config, cache or index env."""
+    for var in list(os.environ):
+        if var.startswith("PIP_"):
+            monkeypatch.delenv(var)
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("PIP_NO_CACHE_DIR", "1")
+    monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+
+
+@pytest.mark.usefixtures("hermetic_pip")
+def test_online_commands_refresh_at_most_daily(server: TufServer, tmp_path: Path) -> None:
+    from index_server import Index, real_dist, serve
+
+    provenance = WHEEL.with_name(WHEEL.name + ".provenance")
+    dist = real_dist(WHEEL, provenance, "abi3info", "2024.10.8")
+    cache = tmp_path / "cache"
+    slsa_verify.refresh_trust(server.url, cache, now=CLOCK)
+    server.take()
+
+    def download(house: str, *extra: str) -> tuple[int, str, str]:
+        return run_cli(
+            "download", "abi3info==2024.10.8", "-d", str(tmp_path / house),
+            "--index-url", index_url, "--tuf-url", server.url, "--trust-cache", str(cache),
+            "--repository", "woodruffw/abi3info", "--workflow", "release.yml", *extra,
+        )  # fmt: skip
+
+    with serve(Index([dist])) as index_url:
+        # Refreshed less than a day ago: no TUF request, the cache is used.
+        code, _, err = download("h1")
+        assert code == 0, err
+        assert server.take() == []
+        assert "trust refresh" not in err
+
+        # A day later: one refresh. Today the snapshot has expired, so it
+        # warns with the kind and the install goes on with the verified cache.
+        marker = next(cache.rglob("last-refresh"))
+        old = marker.stat().st_mtime - 25 * 3600
+        os.utime(marker, (old, old))
+        code, _, err = download("h2")
+        assert code == 0, err
+        assert server.take()[:2] == ["17.root.json", "timestamp.json"]
+        assert "warning: trust refresh failed (TrustRootStale" in err
+
+        # --require-fresh-trust makes that a failure; --no-trust-refresh skips it.
+        code, _, err = download("h3", "--require-fresh-trust")
+        assert code == errors.TrustRootStale.exit_code
+        assert "TrustRootStale" in err
+        server.take()
+        code, _, err = download("h4", "--no-trust-refresh")
+        assert code == 0, err
+        assert server.take() == []
+
+        # The TUF server down: a warning, exit 0.
+        server.stop()
+        code, _, err = download("h5")
+        assert code == 0, err
+        assert "warning: trust refresh failed (NetworkError" in err
