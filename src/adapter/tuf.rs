@@ -108,7 +108,7 @@ fn run<T>(fut: impl Future<Output = sigstore_tuf::Result<T>>) -> Result<T> {
         Poll::Ready(r) => r.map_err(|e| map_error(&e)),
         Poll::Pending => Err(Error::new(
             ErrorKind::TrustUpdateFailed,
-            "tuf",
+            "2.6",
             "the TUF client waited on a transport that is not synchronous",
         )),
     }
@@ -140,7 +140,7 @@ fn map_error(e: &TE) -> Error {
         }
         _ => "TUF update failed",
     };
-    Error::new(kind, "tuf", format!("{what}: {text}"))
+    Error::new(kind, "2.6", format!("{what}: {text}"))
 }
 
 fn role<T: sigstore_tuf::metadata::Role>(r: &T) -> RoleState {
@@ -154,7 +154,7 @@ fn state(set: &TrustedMetadataSet, trusted_root: Vec<u8>) -> Result<TufState> {
     let missing = || {
         Error::new(
             ErrorKind::TrustUpdateFailed,
-            "tuf",
+            "2.6",
             "TUF refresh ended without timestamp, snapshot and targets",
         )
     };
@@ -208,7 +208,7 @@ pub fn verify_set(
         load(name).ok_or_else(|| {
             Error::new(
                 ErrorKind::TrustUpdateFailed,
-                "tuf",
+                "2.6",
                 format!("the TUF set has no {name}"),
             )
         })
@@ -245,7 +245,7 @@ pub fn verify_set(
         .ok_or_else(|| {
             Error::new(
                 ErrorKind::TrustUpdateFailed,
-                "tuf",
+                "2.6",
                 "the TUF targets role does not list trusted_root.json",
             )
         })?;
@@ -255,7 +255,7 @@ pub fn verify_set(
 }
 
 fn check_target(bytes: &[u8], length: u64, sha256: Option<&String>) -> Result<()> {
-    let bad = |d: String| Error::new(ErrorKind::TrustUpdateFailed, "tuf", d);
+    let bad = |d: String| Error::new(ErrorKind::TrustUpdateFailed, "2.6", d);
     if bytes.len() as u64 != length {
         return Err(bad(format!(
             "TUF length or hash mismatch: trusted_root.json is {} bytes, targets pins {length}",

@@ -321,7 +321,7 @@ impl Http {
             let too_large = || {
                 Error::new(
                     ErrorKind::InputTooLarge,
-                    "tuf",
+                    "2.6",
                     format!("{} is larger than the {limit}-byte TUF limit", redact(url)),
                 )
             };

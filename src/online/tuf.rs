@@ -37,7 +37,7 @@ pub fn cache_dir_for(cache_base: Option<&Path>, tuf_url: &str) -> Result<PathBuf
         .ok_or_else(|| {
             Error::new(
                 ErrorKind::UsageError,
-                "tuf",
+                "2.6",
                 "no cache directory: set SLSA_VERIFY_CACHE_DIR or pass --trust-cache",
             )
         })
@@ -63,7 +63,7 @@ pub fn refresh(
     std::fs::create_dir_all(&dir).map_err(|e| {
         Error::new(
             ErrorKind::UsageError,
-            "tuf",
+            "2.6",
             format!("cannot create {}: {e}", dir.display()),
         )
     })?;

@@ -56,7 +56,7 @@ fn now_or(now: Option<&str>) -> crate::Result<jiff::Timestamp> {
         Some(s) => s.parse().map_err(|e| {
             Error::new(
                 crate::ErrorKind::UsageError,
-                "tuf",
+                "2.6",
                 format!("now must be an RFC 3339 time: {e}"),
             )
         }),
