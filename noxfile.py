@@ -337,3 +337,38 @@ def bench(session: nox.Session) -> None:
             continue
         floors += ["--floor", out]
     session.run("python", "benchmarks/bench.py", *floors, *session.posargs)
+
+
+TRUST_REFRESH = """
+import hashlib, shutil, sys
+from pathlib import Path
+import slsa_verify
+from slsa_verify import _core
+cache = Path(sys.argv[1])
+doc = slsa_verify.refresh_trust(None, cache)
+tuf = cache / "tuf" / "https%3A%2F%2Ftuf-repo-cdn.sigstore.dev"
+out = Path("src/trust")
+for name in ("root.json", "timestamp.json", "snapshot.json", "targets.json"):
+    shutil.copyfile(tuf / name, out / name)
+embedded = _core.TrustedRoot.current(cache / "none").export_json()
+fresh = (tuf / "targets" / "trusted_root.json").read_bytes()
+root_v, ts_v = doc["root"]["version"], doc["timestamp"]["version"]
+print(f"refreshed src/trust/: root v{root_v}, timestamp v{ts_v}")
+if hashlib.sha256(fresh).digest() != hashlib.sha256(embedded or b"").digest():
+    sys.exit("TUF now authorises another trusted_root.json than the embedded one: bump "
+             "sigstore-trust-root so that the vendored set authorises the embedded root")
+"""
+
+
+@nox.session(default=False, name="trust-refresh")
+def trust_refresh(session: nox.Session) -> None:
+    """Network: refresh src/trust/ (the vendored TUF set) through our own TUF client.
+
+    Fails on any TUF error, or when TUF authorises a trusted_root.json other than
+    the embedded one. By hand and in the release workflow; never in .ci/run.
+    """
+    session.install(*PYTHON_TOOLS)
+    _develop(session)
+    with tempfile.TemporaryDirectory() as tmp:
+        session.run("python", "-c", TRUST_REFRESH, tmp)
+    session.log("rebuild and run `cargo test --features online --test tuf` to re-verify the set")

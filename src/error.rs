@@ -59,6 +59,10 @@ kinds! {
     OnlineLookupRequired => "online_lookup_required", "InputError";
     /// Trusted root malformed or inconsistent (§2.2).
     TrustRootInvalid => "trust_root_invalid", "TrustRootError";
+    /// TUF metadata expired, or the trust material is older than `--max-trust-age`.
+    TrustRootStale => "trust_root_stale", "TrustRootError";
+    /// TUF metadata refused: signature threshold, rollback, length or hash, malformed.
+    TrustUpdateFailed => "trust_update_failed", "TrustRootError";
     /// No (or too few) verified log entries (§1.2.4, §4.8).
     TlogEntryMissing => "tlog_entry_missing", "TransparencyLogError";
     /// Entry fields malformed, kind/body disagree, unknown body fields (§1.3, §1.4).

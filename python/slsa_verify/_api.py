@@ -27,6 +27,8 @@ __all__ = [
     "SlsaSource",
     "TrustedRoot",
     "Verification",
+    "refresh_trust",
+    "trust_status",
     "verify_bundle",
     "verify_many",
     "verify_wheel",
@@ -267,3 +269,46 @@ def _error(exc: BaseException) -> errors.Error:
     if isinstance(exc, errors.Error):
         return exc
     raise exc  # not one of ours: a bug, never a verification result
+
+
+def _rfc3339(now: dt.datetime | str | None) -> str | None:
+    if now is None or isinstance(now, str):
+        return now
+    if now.tzinfo is None:
+        raise errors.UsageError("now must be timezone-aware")
+    return now.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def trust_status(root: TrustedRoot, *, now: dt.datetime | str | None = None) -> dict[str, Any]:
+    """What ``pip-verify trust show`` reports for ``root``.
+
+    Source, versions, signed age, expiries and the sha256 of its
+    trusted_root.json. Roots from :meth:`TrustedRoot.current`, :func:`refresh_trust` or a file
+    with status carry one; others raise :class:`~slsa_verify.errors.UsageError`.
+    """
+    text = root.status_json(_rfc3339(now))
+    if text is None:
+        raise errors.UsageError(f"{root.name}: no trust status (not from TUF or a file)")
+    doc: dict[str, Any] = json.loads(text)
+    return doc
+
+
+def refresh_trust(
+    tuf_url: str | None = None,
+    cache_dir: StrPath | None = None,
+    *,
+    now: dt.datetime | str | None = None,
+) -> dict[str, Any]:
+    """Refresh Sigstore's trusted root through TUF into the verified cache.
+
+    ``tuf_url`` defaults to Sigstore's production TUF repository and
+    ``cache_dir`` to ``$SLSA_VERIFY_CACHE_DIR`` or the user cache directory.
+    ``now`` only pins the clock of the TUF expiry checks (for tests); it never
+    affects certificate validity. Returns what ``pip-verify trust show``
+    reports. Raises :class:`~slsa_verify.errors.TrustRootStale`,
+    :class:`~slsa_verify.errors.TrustUpdateFailed`,
+    :class:`~slsa_verify.errors.NetworkError` and friends.
+    """
+    pinned = _rfc3339(now)
+    root = _core.refresh_trust(tuf_url, cache_dir, now=pinned)
+    return trust_status(root, now=pinned)

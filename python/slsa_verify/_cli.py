@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeAlias
 
-from slsa_verify import _api, _core, errors
+from slsa_verify import _api, _core, _trust_cli, errors
 
 if TYPE_CHECKING:
     from slsa_verify import _install
@@ -61,6 +61,7 @@ def _add_root_flags(p: argparse.ArgumentParser) -> None:
         help="use the embedded Sigstore public-good STAGING root (for testing)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON document")
+    _trust_cli.add_root_flags(p)
 
 
 def _add_policy_flags(v: argparse.ArgumentParser) -> None:
@@ -177,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_root_flags(v)
     _add_install_parsers(sub)
     _add_release_parser(sub)
+    _trust_cli.add_parser(sub)
     return parser
 
 
@@ -195,6 +197,7 @@ def _add_network_flags(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--cert", metavar="PEM", help="CA bundle to trust, as pip's --cert")
     p.add_argument("--proxy", metavar="URL", help="as pip's --proxy")
+    _trust_cli.add_refresh_flags(p)
 
 
 def _add_release_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
@@ -397,9 +400,7 @@ def _cmd_verify(args: argparse.Namespace) -> list[tuple[str, Result]]:
 def _trusted_root(args: argparse.Namespace) -> _api.TrustedRoot | None:
     if args.staging:
         return _api.TrustedRoot.staging()
-    if args.trusted_root:
-        return _api.TrustedRoot.from_file(args.trusted_root)
-    return None
+    return _trust_cli.root_for(args)
 
 
 def _cmd_verify_bundle(args: argparse.Namespace) -> list[tuple[str, Result]]:
@@ -451,9 +452,11 @@ _HINTS: dict[str, str] = {
     "PublisherMismatch": "the artifact was not published by the repository/workflow you named",
     "DigestMismatch": "the file is not the one that was signed: re-download it",
     "SignatureInvalid": "the file or the signature was altered",
-    "TlogUnknownLog": "the bundle comes from another Sigstore instance: try --staging "
-    "or --trusted-root",
-    "CertificateChainInvalid": "the signing certificate does not chain to the trusted root",
+    "TlogUnknownLog": "the log may be newer than your trusted root: run `pip-verify trust "
+    "update`; or the bundle comes from another Sigstore instance: try --staging or "
+    "--trusted-root",
+    "CertificateChainInvalid": "the signing certificate does not chain to the trusted root; "
+    "if Sigstore rotated its CA, run `pip-verify trust update`",
     "NoAttestations": "the publisher did not attest this file here; pass --attestation FILE "
     "if you have its attestation",
     "OnlineLookupRequired": "this attestation format needs a transparency-log lookup that "
@@ -517,6 +520,7 @@ def _report(
         doc: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "ok": not failed, "results": docs}
         if failed:
             doc["error"] = _error_doc(failed[0])
+        _trust_cli.add_to_json(args, doc)
         out.write(json.dumps(doc, indent=2) + "\n")
     else:
         many = len(results) > 1
@@ -527,6 +531,7 @@ def _report(
             _write_ok(r, args, out)
         if many:
             errout.write(f"{len(results) - len(failed)} of {len(results)} verified\n")
+        _trust_cli.write_trust(args, errout)
     codes = {e.exit_code for e in failed}
     if not codes:
         return EXIT_OK
@@ -569,11 +574,14 @@ def _dispatch(
         if pip_args and args.command == "download":
             raise errors.UsageError("`-- PIP-ARGS` only goes with install")
         opts = _install_options(args, pip_args)
+        if _trust_cli.maybe_refresh(args, errout):  # after the usage checks
+            opts = _install_options(args, pip_args)
         install = args.command != "download"
         return _install.run(opts, install=install, as_json=as_json, out=out, errout=errout)
     if pip_args:
         raise errors.UsageError("`-- PIP-ARGS` only goes with install")
     if args.command == "verify-release":
+        _trust_cli.maybe_refresh(args, errout)
         release = _install.ReleaseOptions(
             repository=args.repository,
             tag=args.tag,
@@ -582,6 +590,8 @@ def _dispatch(
             network=_install_options(args, []),
         )
         return _install.run_release(release, as_json=as_json, out=out, errout=errout)
+    if args.command == "trust":
+        return _trust_cli.run(args, out=out, errout=errout)
     results = _COMMANDS[args.command](args)
     return _report(results, args=args, out=out, errout=errout)
 

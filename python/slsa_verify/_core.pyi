@@ -11,6 +11,8 @@ __all__ = [
     "check_metadata",
     "crypto_backend",
     "error_kinds",
+    "refresh_trust",
+    "trust_refresh_due",
     "verify_bundle",
     "verify_many",
     "verify_release",
@@ -29,6 +31,17 @@ class TrustedRoot:
     def from_file(cls, path: str | os.PathLike[str]) -> TrustedRoot: ...
     @classmethod
     def from_json(cls, data: bytes) -> TrustedRoot: ...
+    @classmethod
+    def current(
+        cls,
+        cache_dir: str | os.PathLike[str] | None = None,
+        tuf_url: str | None = None,
+        max_age_days: int | None = None,
+    ) -> TrustedRoot: ...
+    @classmethod
+    def from_file_with_status(cls, path: str | os.PathLike[str]) -> TrustedRoot: ...
+    def status_json(self, now: str | None = None) -> str | None: ...
+    def export_json(self) -> bytes | None: ...
     @property
     def name(self) -> str: ...
 
@@ -93,3 +106,19 @@ def verify_release(
     proxy: str | None = None,
     trusted_root: TrustedRoot | None = None,
 ) -> list[tuple[str, str | None, str | BaseException]]: ...
+def refresh_trust(
+    tuf_url: str | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    *,
+    now: str | None = None,
+    timeout: float = 15.0,
+    retries: int = 3,
+    cert: str | os.PathLike[str] | None = None,
+    proxy: str | None = None,
+) -> TrustedRoot: ...
+def trust_refresh_due(
+    tuf_url: str | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    *,
+    max_age_secs: float = 86400.0,
+) -> bool: ...

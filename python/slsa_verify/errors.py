@@ -86,6 +86,8 @@ __all__ = [
     "TransparencyLogError",
     "TrustRootError",
     "TrustRootInvalid",
+    "TrustRootStale",
+    "TrustUpdateFailed",
     "UnsupportedKeyAlgorithm",
     "UnsupportedLogEntryKind",
     "UnsupportedMediaType",
@@ -275,6 +277,18 @@ class TrustRootInvalid(TrustRootError):
     """Trusted root malformed or inconsistent (§2.2)."""
 
     code = "trust_root_invalid"
+
+
+class TrustRootStale(TrustRootError):
+    """TUF metadata expired, or the trust material is older than --max-trust-age."""
+
+    code = "trust_root_stale"
+
+
+class TrustUpdateFailed(TrustRootError):
+    """TUF metadata refused: signature threshold, rollback, length or hash, malformed."""
+
+    code = "trust_update_failed"
 
 
 class TlogEntryMissing(TransparencyLogError):

@@ -13,6 +13,7 @@
 
 pub(crate) mod floor;
 pub(crate) mod provider;
+pub(crate) mod tuf;
 
 use sigstore_trust_root::TrustedRoot as SigstoreRoot;
 use sigstore_types::{Bundle, DerPublicKey, Sha256Hash, SignatureContent};

@@ -446,6 +446,18 @@ impl Http {
         auth: &Credentials,
         deadline: Option<Instant>,
     ) -> std::result::Result<ureq::http::Response<ureq::Body>, Miss> {
+        self.get_with(url, accept, auth, deadline, &[404, 410])
+    }
+
+    /// [`Http::get`] with the statuses that mean "not found".
+    fn get_with(
+        &self,
+        url: &str,
+        accept: &str,
+        auth: &Credentials,
+        deadline: Option<Instant>,
+        missing: &[u16],
+    ) -> std::result::Result<ureq::http::Response<ureq::Body>, Miss> {
         let (target, header) = target(url, auth).map_err(Miss::Failed)?;
         let mut backoff = Backoff::new(&self.cfg);
         loop {
@@ -465,7 +477,7 @@ impl Http {
             let retry = match &result {
                 Ok(r) => {
                     let s = r.status().as_u16();
-                    if s == 404 || s == 410 {
+                    if missing.contains(&s) {
                         return Err(Miss::NotFound);
                     }
                     if (200..300).contains(&s) {
@@ -544,6 +556,56 @@ impl Http {
                         budget.as_secs(),
                         backoff.tries()
                     ))))
+                }
+            }
+        }
+    }
+
+    /// GET one file of a TUF repository: at most `limit` bytes, `None` for
+    /// 404, 403 or 410 (object stores answer 403 for a missing object; TUF
+    /// clients treat both as "no next root").
+    ///
+    /// # Errors
+    /// `InputTooLarge` for a body over `limit`; otherwise `NetworkError`.
+    pub fn fetch_tuf(&self, url: &str, limit: u64) -> Result<Option<Vec<u8>>> {
+        let deadline = Instant::now() + self.cfg.document_budget.max(self.cfg.timeout);
+        let none = Credentials::default();
+        let mut backoff = Backoff::new(&self.cfg);
+        loop {
+            let resp = match self.get_with(
+                url,
+                "application/json, */*",
+                &none,
+                Some(deadline),
+                &[403, 404, 410],
+            ) {
+                Ok(r) => r,
+                Err(Miss::NotFound) => return Ok(None),
+                Err(Miss::Failed(e)) => return Err(e),
+            };
+            let too_large = || {
+                Error::new(
+                    ErrorKind::InputTooLarge,
+                    "2.6",
+                    format!("{} is larger than the {limit}-byte TUF limit", redact(url)),
+                )
+            };
+            if resp.body().content_length().is_some_and(|n| n > limit) {
+                return Err(too_large());
+            }
+            // ureq refuses a body that reaches its limit; allow one byte more
+            // and enforce `limit` here.
+            let cap = limit.saturating_add(1);
+            match resp.into_body().into_with_config().limit(cap).read_to_vec() {
+                Ok(body) if body.len() as u64 > limit => return Err(too_large()),
+                Ok(body) => return Ok(Some(body)),
+                Err(ureq::Error::BodyExceedsLimit(_)) => return Err(too_large()),
+                Err(e) if transient(&e) && backoff.wait(Some(deadline)) => {}
+                Err(e) => {
+                    return Err(net(format!(
+                        "{} did not arrive whole: {e}",
+                        redact(url)
+                    )))
                 }
             }
         }

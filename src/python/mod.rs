@@ -30,6 +30,37 @@ fn raise(py: Python<'_>, e: &Error) -> PyErr {
 #[pyclass(name = "TrustedRoot", module = "slsa_verify._core", frozen)]
 struct PyTrustedRoot {
     inner: crate::TrustedRoot,
+    /// The `trust show` report of the material, when known.
+    status: Option<crate::trust_root::TrustStatus>,
+}
+
+impl PyTrustedRoot {
+    fn plain(inner: crate::TrustedRoot) -> Self {
+        Self {
+            inner,
+            status: None,
+        }
+    }
+
+    fn with_status(t: crate::trust_root::Trust) -> Self {
+        Self {
+            inner: t.root,
+            status: Some(t.status),
+        }
+    }
+}
+
+fn now_or(now: Option<&str>) -> crate::Result<jiff::Timestamp> {
+    match now {
+        None => Ok(jiff::Timestamp::now()),
+        Some(s) => s.parse().map_err(|e| {
+            Error::new(
+                crate::ErrorKind::UsageError,
+                "2.6",
+                format!("now must be an RFC 3339 time: {e}"),
+            )
+        }),
+    }
 }
 
 #[pymethods]
@@ -38,7 +69,7 @@ impl PyTrustedRoot {
     #[classmethod]
     fn production(_cls: &Bound<'_, PyType>, py: Python<'_>) -> PyResult<Self> {
         crate::TrustedRoot::production()
-            .map(|inner| Self { inner })
+            .map(Self::plain)
             .map_err(|e| raise(py, &e))
     }
 
@@ -46,7 +77,7 @@ impl PyTrustedRoot {
     #[classmethod]
     fn staging(_cls: &Bound<'_, PyType>, py: Python<'_>) -> PyResult<Self> {
         crate::TrustedRoot::staging()
-            .map(|inner| Self { inner })
+            .map(Self::plain)
             .map_err(|e| raise(py, &e))
     }
 
@@ -54,7 +85,7 @@ impl PyTrustedRoot {
     #[classmethod]
     fn from_file(_cls: &Bound<'_, PyType>, py: Python<'_>, path: PathBuf) -> PyResult<Self> {
         py.detach(|| crate::TrustedRoot::from_file(&path))
-            .map(|inner| Self { inner })
+            .map(Self::plain)
             .map_err(|e| raise(py, &e))
     }
 
@@ -62,8 +93,65 @@ impl PyTrustedRoot {
     #[classmethod]
     fn from_json(_cls: &Bound<'_, PyType>, py: Python<'_>, data: Vec<u8>) -> PyResult<Self> {
         py.detach(|| crate::TrustedRoot::from_json(&data, "<bytes>"))
-            .map(|inner| Self { inner })
+            .map(Self::plain)
             .map_err(|e| raise(py, &e))
+    }
+
+    /// The freshest verified trust on disk: the TUF cache (re-verified from
+    /// the pinned root) when it is not older than the vendored set, else the
+    /// vendored set. `max_age_days` turns older material into `TrustRootStale`.
+    #[classmethod]
+    #[pyo3(signature = (cache_dir=None, tuf_url=None, max_age_days=None))]
+    fn current(
+        _cls: &Bound<'_, PyType>,
+        py: Python<'_>,
+        cache_dir: Option<PathBuf>,
+        tuf_url: Option<String>,
+        max_age_days: Option<u32>,
+    ) -> PyResult<Self> {
+        py.detach(|| {
+            let t = crate::trust_root::current(cache_dir.as_deref(), tuf_url.as_deref())?;
+            t.status.check_age(jiff::Timestamp::now(), max_age_days)?;
+            Ok(t)
+        })
+        .map(Self::with_status)
+        .map_err(|e| raise(py, &e))
+    }
+
+    /// A `trusted_root.json` file, with its `trust show` status (source `file`).
+    #[classmethod]
+    fn from_file_with_status(
+        _cls: &Bound<'_, PyType>,
+        py: Python<'_>,
+        path: PathBuf,
+    ) -> PyResult<Self> {
+        py.detach(|| crate::trust_root::from_file_with_status(&path))
+            .map(Self::with_status)
+            .map_err(|e| raise(py, &e))
+    }
+
+    /// The `trust show` report as JSON (ages measured now), or None.
+    #[pyo3(signature = (now=None))]
+    fn status_json(&self, py: Python<'_>, now: Option<String>) -> PyResult<Option<String>> {
+        let now = now_or(now.as_deref()).map_err(|e| raise(py, &e))?;
+        Ok(self.status.as_ref().map(|s| s.to_json(now).to_string()))
+    }
+
+    /// The `trusted_root.json` bytes of a root that carries a status.
+    fn export_json(&self, py: Python<'_>) -> PyResult<Option<Vec<u8>>> {
+        let Some(st) = &self.status else {
+            return Ok(None);
+        };
+        let bytes = match &st.tuf {
+            Some(t) => t.trusted_root.clone(),
+            None => crate::io::read_limited(
+                std::path::Path::new(&st.location),
+                crate::limits::TRUST_ROOT,
+                "trusted root",
+            )
+            .map_err(|e| raise(py, &e))?,
+        };
+        Ok(Some(bytes))
     }
 
     /// Where this root came from.
@@ -110,7 +198,11 @@ impl Source {
 fn root_or_default(py: Python<'_>, root: Option<&PyTrustedRoot>) -> PyResult<crate::TrustedRoot> {
     match root {
         Some(r) => Ok(r.inner.clone()),
-        None => crate::TrustedRoot::production().map_err(|e| raise(py, &e)),
+        // The freshest verified trust on disk (TUF cache or vendored set).
+        None => py
+            .detach(|| crate::trust_root::current(None, None))
+            .map(|t| t.root)
+            .map_err(|e| raise(py, &e)),
     }
 }
 
@@ -467,6 +559,54 @@ fn verify_release(
         .collect()
 }
 
+/// Refresh Sigstore trust through TUF into the cache; returns the root and
+/// its `trust show` report. `now` (RFC 3339) pins the clock of the TUF
+/// expiry checks only.
+#[cfg(feature = "online")]
+#[pyfunction]
+#[pyo3(signature = (tuf_url=None, cache_dir=None, *, now=None, timeout=15.0, retries=3, cert=None, proxy=None))]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "keyword arguments, mirroring the CLI"
+)]
+fn refresh_trust(
+    py: Python<'_>,
+    tuf_url: Option<String>,
+    cache_dir: Option<PathBuf>,
+    now: Option<String>,
+    timeout: f64,
+    retries: u32,
+    cert: Option<PathBuf>,
+    proxy: Option<String>,
+) -> PyResult<PyTrustedRoot> {
+    py.detach(|| {
+        let clock = now_or(now.as_deref())?;
+        let http = make_http(timeout, retries, cert.as_deref(), proxy)?;
+        crate::online::tuf::refresh(
+            std::sync::Arc::new(http),
+            tuf_url.as_deref(),
+            cache_dir.as_deref(),
+            clock,
+            None,
+        )
+    })
+    .map(PyTrustedRoot::with_status)
+    .map_err(|e| raise(py, &e))
+}
+
+/// Whether the cache's last successful refresh is older than `max_age_secs`.
+#[cfg(feature = "online")]
+#[pyfunction]
+#[pyo3(signature = (tuf_url=None, cache_dir=None, *, max_age_secs=86400.0))]
+fn trust_refresh_due(
+    tuf_url: Option<String>,
+    cache_dir: Option<PathBuf>,
+    max_age_secs: f64,
+) -> bool {
+    let age = std::time::Duration::try_from_secs_f64(max_age_secs).unwrap_or_default();
+    crate::online::tuf::refresh_due(cache_dir.as_deref(), tuf_url.as_deref(), age)
+}
+
 /// The crypto backend compiled into this build.
 #[pyfunction]
 fn crypto_backend() -> &'static str {
@@ -490,6 +630,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyFetcher>()?;
     #[cfg(feature = "online")]
     m.add_function(wrap_pyfunction!(verify_release, m)?)?;
+    #[cfg(feature = "online")]
+    m.add_function(wrap_pyfunction!(refresh_trust, m)?)?;
+    #[cfg(feature = "online")]
+    m.add_function(wrap_pyfunction!(trust_refresh_due, m)?)?;
     m.add_function(wrap_pyfunction!(verify_bundle, m)?)?;
     m.add_function(wrap_pyfunction!(verify_wheel, m)?)?;
     m.add_function(wrap_pyfunction!(check_metadata, m)?)?;

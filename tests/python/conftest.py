@@ -27,3 +27,12 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.section("mutation suite")
         for line in mutate.SUMMARY:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(autouse=True)
+def _private_trust_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests never read or write the user's real TUF cache."""
+    monkeypatch.setenv("SLSA_VERIFY_CACHE_DIR", str(tmp_path / "slsa-verify-cache"))
+    # Online commands refresh trust daily: never from the internet in tests (a
+    # closed loopback port: the refresh fails at once, warns, and goes on).
+    monkeypatch.setenv("SLSA_VERIFY_TUF_URL", "http://127.0.0.1:9")
