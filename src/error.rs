@@ -165,6 +165,10 @@ kinds! {
     ProvenanceCertificateMismatch => "provenance_certificate_mismatch", "PolicyError";
     /// Nothing to verify where the policy requires attestations (§7.7.3).
     NoAttestations => "no_attestations", "PolicyError";
+    /// A layer zip is malformed or unsafe, or a wheel RECORD in it is (steps 8.1, 8.2).
+    LayerInvalid => "layer_invalid", "InputError";
+    /// A file in a layer zip was changed, removed or added after it was built (steps 8.3-8.6).
+    LayerMismatch => "layer_mismatch", "VerificationError";
     /// DNS, TLS, timeout, HTTP status or body limit (online feature).
     NetworkError => "network_error", "Error";
     /// A caller error: bad arguments, unreadable file, empty policy.

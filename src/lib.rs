@@ -13,6 +13,7 @@ pub mod dist;
 pub mod error;
 pub mod io;
 pub mod json;
+pub mod layer;
 pub mod limits;
 #[cfg(feature = "online")]
 pub mod online;

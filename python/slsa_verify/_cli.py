@@ -176,6 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_root_flags(v)
     _add_install_parsers(sub)
     _add_release_parser(sub)
+    from slsa_verify import _layer  # noqa: PLC0415 (issue 17; imports this module)
+
+    _layer.add_parsers(sub)
     return parser
 
 
@@ -248,6 +251,8 @@ examples:
 
 
 def _add_install_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
+    from slsa_verify import _layer  # noqa: PLC0415 (issue 17; imports this module)
+
     for name, aliases, text in (
         ("install", ["download-and-install"], "resolve with pip, verify every file, then install"),
         ("download", [], "resolve with pip, verify every file, keep them (with -d)"),
@@ -274,6 +279,7 @@ def _add_install_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
                 metavar="DIR",
                 help="write the verified files and <file>.provenance here",
             )
+            _layer.add_target_flags(p)
         p.add_argument(
             "--allow-unattested",
             action="append",
@@ -520,7 +526,7 @@ def _report(
 
 
 def _install_options(args: argparse.Namespace, pip_args: list[str]) -> _install.Options:
-    from slsa_verify import _install  # noqa: PLC0415 (lazy: keeps `pip-verify verify` start-up lean)
+    from slsa_verify import _install, _layer  # noqa: PLC0415 (lazy: keeps `pip-verify verify` start-up lean)
 
     if args.command != "verify-release" and not args.requirements and not args.requirement:
         raise errors.UsageError("name at least one requirement (REQ or -r FILE)")
@@ -542,6 +548,7 @@ def _install_options(args: argparse.Namespace, pip_args: list[str]) -> _install.
         pip_args=pip_args,
         dest=getattr(args, "dest", None),
         allow_sdist=getattr(args, "allow_sdist", False),
+        target=_layer.target_from_args(args),
     )
 
 
@@ -550,6 +557,10 @@ def _dispatch(
 ) -> int:
     from slsa_verify import _install  # noqa: PLC0415 (lazy: keeps `pip-verify verify` start-up lean)
 
+    if args.command in ("layer", "verify-layer"):  # issue 17
+        from slsa_verify import _layer  # noqa: PLC0415
+
+        return _layer.dispatch(args, pip_args, as_json=as_json, out=out, errout=errout)
     if args.command in ("install", "download-and-install", "download"):
         opts = _install_options(args, pip_args)
         install = args.command != "download"

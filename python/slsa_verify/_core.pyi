@@ -7,6 +7,7 @@ __all__ = [
     "Fetcher",
     "TrustedRoot",
     "__version__",
+    "check_layer",
     "crypto_backend",
     "error_kinds",
     "verify_bundle",
@@ -38,6 +39,12 @@ def verify_bundle(
     policy: str | None = None,
     key: str | None = None,
     trusted_root: TrustedRoot | None = None,
+) -> str: ...
+def check_layer(
+    path: str | os.PathLike[str],
+    *,
+    require_manifest: bool = True,
+    expected_manifest: bytes | str | os.PathLike[str] | None = None,
 ) -> str: ...
 def crypto_backend() -> str: ...
 def error_kinds() -> list[tuple[str, str, str]]: ...

@@ -85,6 +85,7 @@ class Options:
     pip_args: list[str]
     dest: str | None = None
     allow_sdist: bool = False
+    target: dict[str, Any] | None = None  # --platform/--python-version/… (issue 17)
 
 
 def _binary_args(opts: Options) -> list[str]:
@@ -101,6 +102,13 @@ def _pip(python: str) -> list[str]:
     if python == sys.executable:
         return [python, "-m", "pip"]
     return [sys.executable, "-m", "pip", "--python", python]
+
+
+def _target_args(opts: Options, workdir: Path) -> list[str]:
+    """pip's target-platform options; pip accepts them only with ``--target``."""
+    from slsa_verify import _layer  # noqa: PLC0415 (the layer module imports this one)
+
+    return _layer.pip_target_args(opts.target, workdir / "target") if opts.target else []
 
 
 def _pip_network_args(opts: Options) -> list[str]:
@@ -178,6 +186,7 @@ def resolve(opts: Options, workdir: Path) -> list[dict[str, Any]]:
         "--disable-pip-version-check",
         "--no-input",
         *_binary_args(opts),
+        *_target_args(opts, workdir),
         "--report",
         str(report),
         *_pip_network_args(opts),
@@ -352,10 +361,14 @@ def _print_outcome(  # noqa: PLR0913 (the run's whole state)
             "installed": installed,
             "files": [r.to_dict() for r in results],
         }
+        if opts.target:
+            doc["target"] = opts.target
         if install_error is not None:
             doc["error"] = {"kind": "InstallError", "detail": install_error.detail}
         out.write(json.dumps(doc, indent=2) + "\n")
     else:
+        if opts.target:
+            out.write(f"target: {' '.join(opts.target['pip_args'])}\n")
         print_table(results, out)
         for r in results:
             if r.error is not None:
