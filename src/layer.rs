@@ -33,10 +33,6 @@ const EOCD_LEN: usize = 22;
 const CENTRAL_LEN: usize = 46;
 const LOCAL_LEN: usize = 30;
 
-fn invalid(step: &'static str, detail: impl Into<String>) -> Error {
-    Error::new(ErrorKind::LayerInvalid, step, detail)
-}
-
 fn too_large(detail: impl Into<String>) -> Error {
     Error::new(ErrorKind::InputTooLarge, "0.5", detail)
 }
@@ -45,14 +41,26 @@ fn u16_at(data: &[u8], at: usize) -> Result<u16> {
     data.get(at..at.saturating_add(2))
         .and_then(|b| b.try_into().ok())
         .map(u16::from_le_bytes)
-        .ok_or_else(|| invalid("8.1", format!("zip truncated at byte {at}")))
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::LayerInvalid,
+                "8.1",
+                format!("zip truncated at byte {at}"),
+            )
+        })
 }
 
 fn u32_at(data: &[u8], at: usize) -> Result<u32> {
     data.get(at..at.saturating_add(4))
         .and_then(|b| b.try_into().ok())
         .map(u32::from_le_bytes)
-        .ok_or_else(|| invalid("8.1", format!("zip truncated at byte {at}")))
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::LayerInvalid,
+                "8.1",
+                format!("zip truncated at byte {at}"),
+            )
+        })
 }
 
 fn usize_of(n: u32) -> usize {
@@ -78,9 +86,20 @@ fn crc32(data: &[u8]) -> u32 {
 /// A zip member name that is a safe relative path (no traversal, no
 /// absolute or drive paths, no backslashes or control characters).
 fn check_name(raw: &[u8]) -> Result<(String, bool)> {
-    let name = std::str::from_utf8(raw)
-        .map_err(|_| invalid("8.1", format!("zip member name is not UTF-8: {raw:?}")))?;
-    let unsafe_name = || invalid("8.1", format!("unsafe zip member name {name:?}"));
+    let name = std::str::from_utf8(raw).map_err(|_| {
+        Error::new(
+            ErrorKind::LayerInvalid,
+            "8.1",
+            format!("zip member name is not UTF-8: {raw:?}"),
+        )
+    })?;
+    let unsafe_name = || {
+        Error::new(
+            ErrorKind::LayerInvalid,
+            "8.1",
+            format!("unsafe zip member name {name:?}"),
+        )
+    };
     if name.is_empty()
         || name.starts_with('/')
         || name.contains('\\')
@@ -122,7 +141,11 @@ fn read_zip(path: &Path) -> Result<BTreeMap<String, Member>> {
     let data = io::read_limited(path, limits::LAYER_ZIP, "layer")?;
     let len = data.len();
     if len < EOCD_LEN {
-        return Err(invalid("8.1", "not a zip file: too short"));
+        return Err(Error::new(
+            ErrorKind::LayerInvalid,
+            "8.1",
+            "not a zip file: too short",
+        ));
     }
     // The end record is in the last 22 + 65535 bytes; its comment must reach
     // exactly the end of the file.
@@ -133,7 +156,13 @@ fn read_zip(path: &Path) -> Result<BTreeMap<String, Member>> {
             u32_at(&data, at).ok() == Some(EOCD_SIG)
                 && u16_at(&data, at + 20).is_ok_and(|c| at + EOCD_LEN + usize::from(c) == len)
         })
-        .ok_or_else(|| invalid("8.1", "not a zip file: no end of central directory"))?;
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::LayerInvalid,
+                "8.1",
+                "not a zip file: no end of central directory",
+            )
+        })?;
     let disk = u16_at(&data, eocd + 4)?;
     let cd_disk = u16_at(&data, eocd + 6)?;
     let here = u16_at(&data, eocd + 8)?;
@@ -141,10 +170,18 @@ fn read_zip(path: &Path) -> Result<BTreeMap<String, Member>> {
     let cd_size = u32_at(&data, eocd + 12)?;
     let cd_offset = u32_at(&data, eocd + 16)?;
     if disk != 0 || cd_disk != 0 || here != total {
-        return Err(invalid("8.1", "multi-disk zips are not supported"));
+        return Err(Error::new(
+            ErrorKind::LayerInvalid,
+            "8.1",
+            "multi-disk zips are not supported",
+        ));
     }
     if total == u16::MAX || cd_size == u32::MAX || cd_offset == u32::MAX {
-        return Err(invalid("8.1", "zip64 archives are not supported"));
+        return Err(Error::new(
+            ErrorKind::LayerInvalid,
+            "8.1",
+            "zip64 archives are not supported",
+        ));
     }
     let entries = usize::from(total);
     if entries > limits::LAYER_ENTRIES {
@@ -155,14 +192,19 @@ fn read_zip(path: &Path) -> Result<BTreeMap<String, Member>> {
     }
     let cd_end = usize_of(cd_offset).saturating_add(usize_of(cd_size));
     if cd_end > eocd {
-        return Err(invalid("8.1", "central directory overruns the end record"));
+        return Err(Error::new(
+            ErrorKind::LayerInvalid,
+            "8.1",
+            "central directory overruns the end record",
+        ));
     }
     let mut at = usize_of(cd_offset);
     let mut declared_total = 0usize;
     let mut raw = Vec::with_capacity(entries);
     for _ in 0..entries {
         if at.saturating_add(CENTRAL_LEN) > cd_end || u32_at(&data, at)? != CENTRAL_SIG {
-            return Err(invalid(
+            return Err(Error::new(
+                ErrorKind::LayerInvalid,
                 "8.1",
                 format!("bad central directory entry at byte {at}"),
             ));
@@ -180,13 +222,24 @@ fn read_zip(path: &Path) -> Result<BTreeMap<String, Member>> {
         let local = usize_of(u32_at(&data, at + 42)?);
         let name_raw = data
             .get(at + CENTRAL_LEN..at + CENTRAL_LEN + nlen)
-            .ok_or_else(|| invalid("8.1", "central directory name truncated"))?;
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::LayerInvalid,
+                    "8.1",
+                    "central directory name truncated",
+                )
+            })?;
         let (name, is_dir) = check_name(name_raw)?;
         if flags & 1 != 0 {
-            return Err(invalid("8.1", format!("{name:?} is encrypted")));
+            return Err(Error::new(
+                ErrorKind::LayerInvalid,
+                "8.1",
+                format!("{name:?} is encrypted"),
+            ));
         }
         if method != 0 && method != 8 {
-            return Err(invalid(
+            return Err(Error::new(
+                ErrorKind::LayerInvalid,
                 "8.1",
                 format!(
                     "{name:?} uses compression method {method}; only stored and deflate are read"
@@ -197,7 +250,8 @@ fn read_zip(path: &Path) -> Result<BTreeMap<String, Member>> {
         if made_by >> 8 == 3 {
             let kind = (external >> 16) & 0o170_000;
             if kind != 0 && kind != 0o100_000 && kind != 0o040_000 {
-                return Err(invalid(
+                return Err(Error::new(
+                    ErrorKind::LayerInvalid,
                     "8.1",
                     format!("{name:?} is not a regular file or directory (a symlink?)"),
                 ));
@@ -214,7 +268,8 @@ fn read_zip(path: &Path) -> Result<BTreeMap<String, Member>> {
         at = at + CENTRAL_LEN + nlen + elen + clen;
     }
     if at != cd_end {
-        return Err(invalid(
+        return Err(Error::new(
+            ErrorKind::LayerInvalid,
             "8.1",
             "central directory size does not match its entries",
         ));
@@ -223,17 +278,26 @@ fn read_zip(path: &Path) -> Result<BTreeMap<String, Member>> {
     let mut names = BTreeSet::new();
     for (name, is_dir, method, crc, csize, size, local) in raw {
         if !names.insert(name.clone()) {
-            return Err(invalid("8.1", format!("{name:?} appears twice in the zip")));
+            return Err(Error::new(
+                ErrorKind::LayerInvalid,
+                "8.1",
+                format!("{name:?} appears twice in the zip"),
+            ));
         }
         if local.saturating_add(LOCAL_LEN) > usize_of(cd_offset)
             || u32_at(&data, local)? != LOCAL_SIG
         {
-            return Err(invalid("8.1", format!("bad local header for {name:?}")));
+            return Err(Error::new(
+                ErrorKind::LayerInvalid,
+                "8.1",
+                format!("bad local header for {name:?}"),
+            ));
         }
         let nlen = usize::from(u16_at(&data, local + 26)?);
         let elen = usize::from(u16_at(&data, local + 28)?);
         if data.get(local + LOCAL_LEN..local + LOCAL_LEN + nlen) != Some(name.as_bytes()) {
-            return Err(invalid(
+            return Err(Error::new(
+                ErrorKind::LayerInvalid,
                 "8.1",
                 format!("local header name differs from the central directory for {name:?}"),
             ));
@@ -242,10 +306,20 @@ fn read_zip(path: &Path) -> Result<BTreeMap<String, Member>> {
         let body = data
             .get(start..start.saturating_add(csize))
             .filter(|_| start.saturating_add(csize) <= usize_of(cd_offset))
-            .ok_or_else(|| invalid("8.1", format!("{name:?} data overruns the archive")))?;
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::LayerInvalid,
+                    "8.1",
+                    format!("{name:?} data overruns the archive"),
+                )
+            })?;
         if is_dir {
             if size != 0 {
-                return Err(invalid("8.1", format!("directory {name:?} has content")));
+                return Err(Error::new(
+                    ErrorKind::LayerInvalid,
+                    "8.1",
+                    format!("directory {name:?} has content"),
+                ));
             }
             continue;
         }
@@ -253,14 +327,16 @@ fn read_zip(path: &Path) -> Result<BTreeMap<String, Member>> {
             body.to_vec()
         } else {
             miniz_oxide::inflate::decompress_to_vec_with_limit(body, size).map_err(|_| {
-                invalid(
+                Error::new(
+                    ErrorKind::LayerInvalid,
                     "8.1",
                     format!("{name:?} does not inflate to its declared size"),
                 )
             })?
         };
         if content.len() != size || crc32(&content) != crc {
-            return Err(invalid(
+            return Err(Error::new(
+                ErrorKind::LayerInvalid,
                 "8.1",
                 format!("{name:?}: size or CRC-32 differs from the zip directory"),
             ));
@@ -351,7 +427,13 @@ fn resolve(path: &str) -> Option<String> {
 
 /// Parse the `RECORD` at `record` (step 8.2).
 fn parse_record(record: &str, data: &[u8]) -> Result<Vec<Row>> {
-    let bad = |detail: String| invalid("8.2", format!("{record}: {detail}"));
+    let bad = |detail: String| {
+        Error::new(
+            ErrorKind::LayerInvalid,
+            "8.2",
+            format!("{record}: {detail}"),
+        )
+    };
     let text = std::str::from_utf8(data).map_err(|_| bad("not UTF-8".into()))?;
     let mut rows = Vec::new();
     for (n, line) in text.lines().enumerate() {
@@ -406,10 +488,6 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn mismatch(step: &'static str, detail: String) -> Error {
-    Error::new(ErrorKind::LayerMismatch, step, detail)
-}
-
 /// Check the manifest's wheels against the `RECORD`s found (step 8.6).
 fn check_manifest(data: &[u8], records: &BTreeMap<String, String>) -> Result<Value> {
     let doc = json::parse(data, limits::DOC, MANIFEST)?;
@@ -425,7 +503,8 @@ fn check_manifest(data: &[u8], records: &BTreeMap<String, String>) -> Result<Val
         let dist_info = w.str("dist_info")?.to_owned();
         let sha = w.str("record_sha256")?.to_owned();
         if named.insert(dist_info.clone(), sha).is_some() {
-            return Err(invalid(
+            return Err(Error::new(
+                ErrorKind::LayerInvalid,
                 "8.6",
                 format!("{MANIFEST} names {dist_info} twice"),
             ));
@@ -434,7 +513,8 @@ fn check_manifest(data: &[u8], records: &BTreeMap<String, String>) -> Result<Val
     for (dist_info, sha) in records {
         match named.get(dist_info) {
             None => {
-                return Err(mismatch(
+                return Err(Error::new(
+                    ErrorKind::LayerMismatch,
                     "8.6",
                     format!("added: python/{dist_info}/RECORD is not in the manifest"),
                 ))
@@ -452,7 +532,8 @@ fn check_manifest(data: &[u8], records: &BTreeMap<String, String>) -> Result<Val
         }
     }
     if let Some(gone) = named.keys().find(|k| !records.contains_key(*k)) {
-        return Err(mismatch(
+        return Err(Error::new(
+            ErrorKind::LayerMismatch,
             "8.6",
             format!("removed: the manifest names python/{gone}/RECORD, which is not in the zip"),
         ));
@@ -489,13 +570,15 @@ pub fn check_layer(
                 continue;
             }
             let Some(file) = members.get(&row.path) else {
-                return Err(mismatch(
+                return Err(Error::new(
+                    ErrorKind::LayerMismatch,
                     "8.4",
                     format!("removed: {} is in {name} but not in the zip", row.path),
                 ));
             };
             if row.sha256 != Some(file.sha256) || row.size.is_some_and(|s| s != file.size) {
-                return Err(mismatch(
+                return Err(Error::new(
+                    ErrorKind::LayerMismatch,
                     "8.3",
                     format!(
                         "changed: {} is not the file {name} names (sha256 {}, {} bytes)",
@@ -513,7 +596,8 @@ pub fn check_layer(
         .keys()
         .find(|n| *n != MANIFEST && !is_record(n) && !covered.contains(*n))
     {
-        return Err(mismatch(
+        return Err(Error::new(
+            ErrorKind::LayerMismatch,
             "8.5",
             format!("added: {extra} is in the zip but in no wheel's RECORD"),
         ));
@@ -523,7 +607,8 @@ pub fn check_layer(
         Some(data) => {
             if let Some(expected) = expected_manifest {
                 if expected != data {
-                    return Err(mismatch(
+                    return Err(Error::new(
+                        ErrorKind::LayerMismatch,
                         "8.6",
                         format!(
                             "changed: the {MANIFEST} inside the zip differs from the one given"
@@ -534,7 +619,8 @@ pub fn check_layer(
             check_manifest(data, &records)?
         }
         None if require_manifest || expected_manifest.is_some() => {
-            return Err(mismatch(
+            return Err(Error::new(
+                ErrorKind::LayerMismatch,
                 "8.6",
                 format!("removed: the zip has no {MANIFEST}"),
             ))
