@@ -105,10 +105,15 @@ def _pip(python: str) -> list[str]:
 
 
 def _target_args(opts: Options, workdir: Path) -> list[str]:
-    """pip's target-platform options; pip accepts them only with ``--target``."""
+    """Pip's target-platform options; pip accepts them only with ``--target``."""
     from slsa_verify import _layer  # noqa: PLC0415 (the layer module imports this one)
 
     return _layer.pip_target_args(opts.target, workdir / "target") if opts.target else []
+
+
+def _target_line(opts: Options) -> str:
+    """The table's first line when resolving for another platform."""
+    return f"target: {' '.join(opts.target['pip_args'])}\n" if opts.target else ""
 
 
 def _pip_network_args(opts: Options) -> list[str]:
@@ -361,14 +366,12 @@ def _print_outcome(  # noqa: PLR0913 (the run's whole state)
             "installed": installed,
             "files": [r.to_dict() for r in results],
         }
-        if opts.target:
-            doc["target"] = opts.target
+        doc["target"] = opts.target  # None: this machine (issue 17)
         if install_error is not None:
             doc["error"] = {"kind": "InstallError", "detail": install_error.detail}
         out.write(json.dumps(doc, indent=2) + "\n")
     else:
-        if opts.target:
-            out.write(f"target: {' '.join(opts.target['pip_args'])}\n")
+        out.write(_target_line(opts))
         print_table(results, out)
         for r in results:
             if r.error is not None:

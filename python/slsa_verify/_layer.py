@@ -36,7 +36,7 @@ _FILE_MODE = 0o100644
 
 
 def add_target_flags(p: argparse.ArgumentParser) -> None:
-    """pip's target-platform options (``download`` and ``layer``)."""
+    """The target-platform options, as pip's (``download`` and ``layer``)."""
     g = p.add_argument_group("target platform (as pip's; implies wheels only)")
     g.add_argument(
         "--platform",
@@ -121,8 +121,11 @@ def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
             f"of the wheel it came from, and every RECORD with {MANIFEST}: a file changed, "
             "removed or added after the layer was built fails with LayerMismatch."
         ),
-        epilog="example:\n  pip-verify verify-layer layer.zip --manifest layer.zip.manifest.json\n\n"
-        + _cli._EPILOG,
+        epilog=(
+            "example:\n"
+            "  pip-verify verify-layer layer.zip --manifest layer.zip.manifest.json\n\n"
+            + _cli._EPILOG
+        ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     v.add_argument("layer", metavar="ZIP", help="the layer zip")
@@ -159,7 +162,9 @@ def _epoch() -> int:
     return max(int(raw), _ZIP_EPOCH)
 
 
-def _pip_install(opts: _install.Options, results: Sequence[_install.FileResult], work: Path) -> Path:
+def _pip_install(
+    opts: _install.Options, results: Sequence[_install.FileResult], work: Path
+) -> Path:
     """Install exactly the verified files into ``work/stage/python``."""
     files = work / "files"
     reqs = work / "layer-requirements.txt"
@@ -193,7 +198,9 @@ def _pip_install(opts: _install.Options, results: Sequence[_install.FileResult],
         "-r",
         str(reqs),
     ]
-    _install._run_pip(cmd, errors.InstallError("every file verified, but pip failed to install them"))
+    _install._run_pip(
+        cmd, errors.InstallError("every file verified, but pip failed to install them")
+    )
     return python
 
 
@@ -304,8 +311,8 @@ def build(
         _core.check_layer(tmp_zip, expected_manifest=tmp_manifest)
         for tmp in (tmp_zip, tmp_manifest):
             Path(tmp).chmod(0o644)
-        os.replace(tmp_manifest, beside)
-        os.replace(tmp_zip, output)
+        Path(tmp_manifest).replace(beside)
+        Path(tmp_zip).replace(output)
     finally:
         for tmp in (tmp_zip, tmp_manifest):
             with contextlib.suppress(FileNotFoundError):
@@ -342,8 +349,7 @@ def run_layer(
                 doc["error"] = {"kind": type(error).__name__, "detail": error.detail}
             out.write(json.dumps(doc, indent=2) + "\n")
             return code
-        if opts.target:
-            out.write(f"target: {' '.join(opts.target['pip_args'])}\n")
+        out.write(_install._target_line(opts))
         _install.print_table(results, out)
         for r in results:
             if r.error is not None:
@@ -387,4 +393,3 @@ def run_verify(layer: str, manifest: str | None, *, as_json: bool, out: TextIO) 
         "and the manifest\n"
     )
     return 0
-

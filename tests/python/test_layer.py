@@ -15,7 +15,7 @@ import io
 import json
 import os
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -142,13 +142,11 @@ def test_target_options_refuse_sdists() -> None:
 
 
 def build_layer(url: str, out: Path, *extra: str) -> tuple[int, str, str]:
-    return run(
-        "layer", "abi3info==2024.10.8", *TARGET, "-o", str(out), "--index-url", url, *extra
-    )
+    return run("layer", "abi3info==2024.10.8", *TARGET, "-o", str(out), "--index-url", url, *extra)
 
 
 @pytest.fixture(scope="module")
-def layer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+def layer(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Two builds of the same layer, from one index: (first, second)."""
     tmp = tmp_path_factory.mktemp("layer")
     with pytest.MonkeyPatch.context() as mp:
@@ -164,7 +162,7 @@ def layer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path
                 code, _, err = build_layer(url, out, *POLICY)
                 assert code == 0, err
                 outs.append(out)
-    yield outs[0], outs[1]
+    return outs[0], outs[1]
 
 
 def test_layer_is_byte_reproducible(layer: tuple[Path, Path]) -> None:
@@ -174,7 +172,10 @@ def test_layer_is_byte_reproducible(layer: tuple[Path, Path]) -> None:
         first.with_name("layer.zip.manifest.json").read_bytes()
         == second.with_name("layer.zip.manifest.json").read_bytes()
     )
-    assert sorted(p.name for p in first.parent.iterdir()) == ["layer.zip", "layer.zip.manifest.json"]
+    assert sorted(p.name for p in first.parent.iterdir()) == [
+        "layer.zip",
+        "layer.zip.manifest.json",
+    ]
 
 
 def test_layer_content_and_manifest(layer: tuple[Path, Path]) -> None:
@@ -202,7 +203,9 @@ def test_layer_content_and_manifest(layer: tuple[Path, Path]) -> None:
     assert w["dist_info"] == "abi3info-2024.10.8.dist-info"
 
 
-def test_source_date_epoch_sets_the_timestamps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_source_date_epoch_sets_the_timestamps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14 22:13:20 UTC
     out = tmp_path / "layer.zip"
     with serve(Index([abi3info()])) as url:
@@ -333,7 +336,9 @@ def test_an_unchanged_rewrite_still_verifies(layer: tuple[Path, Path], tmp_path:
     assert run("verify-layer", str(same))[0] == 0
 
 
-def test_the_manifest_beside_must_match_the_one_inside(layer: tuple[Path, Path], tmp_path: Path) -> None:
+def test_the_manifest_beside_must_match_the_one_inside(
+    layer: tuple[Path, Path], tmp_path: Path
+) -> None:
     other = tmp_path / "other.json"
     doc = json.loads(layer[0].with_name("layer.zip.manifest.json").read_bytes())
     doc["wheels"][0]["identity"] = "someone else"
