@@ -67,20 +67,37 @@ fn usize_of(n: u32) -> usize {
     usize::try_from(n).unwrap_or(usize::MAX)
 }
 
-/// CRC-32 (IEEE), as zip stores it.
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
+/// The CRC-32 (IEEE) table, computed at compile time.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "const evaluation; i < 256 by the loop"
+)]
+const CRC_TABLE: [u32; 256] = {
+    let mut table = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut crc = i as u32;
+        let mut bit = 0;
+        while bit < 8 {
             crc = if crc & 1 == 1 {
                 (crc >> 1) ^ 0xEDB8_8320
             } else {
                 crc >> 1
             };
+            bit += 1;
         }
+        table[i] = crc;
+        i += 1;
     }
-    !crc
+    table
+};
+
+/// CRC-32 (IEEE), as zip stores it.
+fn crc32(data: &[u8]) -> u32 {
+    !data.iter().fold(!0u32, |crc, &b| {
+        let idx = usize::from((crc as u8) ^ b);
+        CRC_TABLE.get(idx).copied().unwrap_or(0) ^ (crc >> 8)
+    })
 }
 
 /// A zip member name that is a safe relative path (no traversal, no
@@ -637,6 +654,105 @@ pub fn check_layer(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A stored (uncompressed) zip of `entries`; `declared` overrides every
+    /// member's uncompressed size in the central directory.
+    fn zip(entries: &[(&str, &[u8])], declared: Option<u32>) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut central = Vec::new();
+        for (name, data) in entries {
+            let offset = u32::try_from(out.len()).unwrap_or(0);
+            let size = u32::try_from(data.len()).unwrap_or(0);
+            let nlen = u16::try_from(name.len()).unwrap_or(0);
+            let crc = crc32(data);
+            out.extend_from_slice(&LOCAL_SIG.to_le_bytes());
+            out.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+            for v in [crc, size, size] {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+            out.extend_from_slice(&nlen.to_le_bytes());
+            out.extend_from_slice(&[0, 0]);
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(data);
+            central.extend_from_slice(&CENTRAL_SIG.to_le_bytes());
+            central.extend_from_slice(&[20, 3, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+            for v in [crc, size, declared.unwrap_or(size)] {
+                central.extend_from_slice(&v.to_le_bytes());
+            }
+            central.extend_from_slice(&nlen.to_le_bytes());
+            central.extend_from_slice(&[0; 8]);
+            central.extend_from_slice(&(0o100_644u32 << 16).to_le_bytes());
+            central.extend_from_slice(&offset.to_le_bytes());
+            central.extend_from_slice(name.as_bytes());
+        }
+        let cd_offset = u32::try_from(out.len()).unwrap_or(0);
+        let cd_size = u32::try_from(central.len()).unwrap_or(0);
+        let count = u16::try_from(entries.len()).unwrap_or(0);
+        out.extend_from_slice(&central);
+        out.extend_from_slice(&EOCD_SIG.to_le_bytes());
+        out.extend_from_slice(&[0; 4]);
+        out.extend_from_slice(&count.to_le_bytes());
+        out.extend_from_slice(&count.to_le_bytes());
+        out.extend_from_slice(&cd_size.to_le_bytes());
+        out.extend_from_slice(&cd_offset.to_le_bytes());
+        out.extend_from_slice(&[0, 0]);
+        out
+    }
+
+    fn check(bytes: &[u8]) -> Result<Value> {
+        let dir = std::env::temp_dir().join(format!(
+            "slsa-verify-layer-test-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Error::new(ErrorKind::UsageError, "1.1", e.to_string()))?;
+        let path = dir.join("layer.zip");
+        std::fs::write(&path, bytes)
+            .map_err(|e| Error::new(ErrorKind::UsageError, "1.1", e.to_string()))?;
+        let result = check_layer(&path, true, None);
+        let _ = std::fs::remove_dir_all(&dir);
+        result
+    }
+
+    fn layer(module: &[u8]) -> Vec<u8> {
+        let digest = ring::digest::digest(&ring::digest::SHA256, b"x = 1\n");
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_ref());
+        let record =
+            format!("a.py,sha256={b64},6\na-1.dist-info/RECORD,,\n../../bin/a,sha256={b64},6\n");
+        let record_sha =
+            hex(ring::digest::digest(&ring::digest::SHA256, record.as_bytes()).as_ref());
+        let manifest = format!(
+            r#"{{"wheels":[{{"dist_info":"a-1.dist-info","record_sha256":"{record_sha}"}}]}}"#
+        );
+        zip(
+            &[
+                ("python/a-1.dist-info/RECORD", record.as_bytes()),
+                ("python/a.py", module),
+                (MANIFEST, manifest.as_bytes()),
+            ],
+            None,
+        )
+    }
+
+    #[test]
+    fn a_layer_checks_and_a_changed_file_is_a_mismatch() {
+        let ok = check(&layer(b"x = 1\n"));
+        assert_eq!(ok.ok().and_then(|v| v.get("files").cloned()), Some(json!(1)));
+        let bad = check(&layer(b"x = 2\n")).err();
+        assert_eq!(
+            bad.as_ref().map(Error::kind),
+            Some(ErrorKind::LayerMismatch)
+        );
+        assert_eq!(bad.as_ref().map(Error::step), Some("8.3"));
+    }
+
+    #[test]
+    fn declared_sizes_over_the_limit_are_refused_before_inflating() {
+        let huge = u32::try_from(limits::LAYER_UNZIPPED).unwrap_or(u32::MAX - 1) + 1;
+        let e = check(&zip(&[("python/a.py", b"x")], Some(huge))).err();
+        assert_eq!(e.map(|e| e.kind()), Some(ErrorKind::InputTooLarge));
+    }
 
     #[test]
     fn crc32_matches_the_standard_check_value() {
