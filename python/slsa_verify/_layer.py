@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import json
 import os
+import posixpath
 import re
 import shutil
 import sys
@@ -204,6 +206,21 @@ def _pip_install(
     return python
 
 
+def _drop_outside_rows(python: Path) -> None:
+    """Drop the ``RECORD`` rows of files outside ``python/`` (console scripts, data files).
+
+    A layer does not carry them, and a script's row hashes a shebang naming this machine's
+    interpreter, which would make the zip differ between build machines.
+    """
+    for record in sorted(python.glob("*.dist-info/RECORD")):
+        with record.open(newline="", encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+        kept = [r for r in rows if r and not posixpath.normpath(r[0]).startswith("../")]
+        if len(kept) != len(rows):
+            with record.open("w", newline="", encoding="utf-8") as f:
+                csv.writer(f, lineterminator="\n").writerows(kept)
+
+
 def _members(python: Path) -> list[tuple[str, Path]]:
     """``(name in the zip, file)``, sorted; no scripts, ``__pycache__`` or ``.pyc``."""
     found = []
@@ -293,6 +310,7 @@ def build(
 ) -> dict[str, Any]:
     """Install, zip, check and rename into place; the manifest."""
     python = _pip_install(opts, results, work)
+    _drop_outside_rows(python)
     members = _members(python)
     draft = work / "draft.zip"
     _write_zip(draft, members, None)

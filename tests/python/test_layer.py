@@ -36,8 +36,8 @@ def abi3info() -> Dist:
     return real_dist(WHEEL, PROVENANCE, "abi3info", "2024.10.8")
 
 
-def platform_wheel(project: str, version: str, platform: str) -> Dist:
-    """A tiny unattested wheel for one platform (cp312-abi3-PLATFORM)."""
+def platform_wheel(project: str, version: str, platform: str, *, script: bool = False) -> Dist:
+    """A tiny unattested wheel for one platform (cp312-abi3-PLATFORM), maybe with a script."""
     dist = project.replace("-", "_")
     info = f"{dist}-{version}.dist-info"
     tag = f"cp312-abi3-{platform}"
@@ -48,6 +48,8 @@ def platform_wheel(project: str, version: str, platform: str) -> Dist:
             f"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: false\nTag: {tag}\n"
         ).encode(),
     }
+    if script:
+        files[f"{info}/entry_points.txt"] = f"[console_scripts]\n{project} = {dist}:main\n".encode()
     buf, record = io.BytesIO(), io.StringIO()
     writer = csv.writer(record, lineterminator="\n")
     with zipfile.ZipFile(buf, "w") as zf:
@@ -214,6 +216,35 @@ def test_source_date_epoch_sets_the_timestamps(
     with zipfile.ZipFile(out) as zf:
         assert {i.date_time for i in zf.infolist()} == {(2023, 11, 14, 22, 13, 20)}
         assert json.loads(zf.read(MANIFEST))["wheels"][0]["checked_by"] == "index-asserted"
+
+
+def test_an_allowed_unattested_wheel_with_a_script(tmp_path: Path) -> None:
+    """The manifest says it was let in unverified; the console script stays out of python/."""
+    arm = platform_wheel("tinyplat", "1.0", "manylinux2014_aarch64", script=True)
+    x86 = platform_wheel("tinyplat", "1.0", "manylinux2014_x86_64", script=True)
+    out = tmp_path / "layer.zip"
+    with serve(Index([x86, arm])) as url:
+        code, _, err = run(
+            "layer", "tinyplat==1.0", *TARGET, "-o", str(out), "--index-url", url,
+            "--allow-unattested", "tinyplat",
+        )  # fmt: skip
+    assert code == 0, err
+    with zipfile.ZipFile(out) as zf:
+        names = zf.namelist()
+        doc = json.loads(zf.read(MANIFEST))
+        record = zf.read("python/tinyplat-1.0.dist-info/RECORD")
+        assert b"manylinux2014_aarch64" in zf.read("python/tinyplat/__init__.py")
+    assert not any(n.startswith("python/bin/") for n in names)
+    # Nor its RECORD row, whose hash covers a shebang naming the build machine's Python.
+    assert b"bin/tinyplat" not in record
+    (w,) = doc["wheels"]
+    assert (w["filename"], w["checked_by"], w["identity"]) == (
+        arm.filename,
+        "unattested-allowed",
+        None,
+    )
+    assert doc["allow_unattested"] == ["tinyplat"]
+    assert run("verify-layer", str(out))[0] == 0
 
 
 def test_tampered_wheel_writes_nothing(tmp_path: Path) -> None:
