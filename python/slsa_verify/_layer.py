@@ -134,7 +134,8 @@ def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
     v.add_argument(
         "--manifest",
         metavar="FILE",
-        help="the manifest written beside the zip: the one inside must be identical",
+        help="the manifest written beside the zip: the one inside must be identical "
+        "(default: ZIP.manifest.json if it exists)",
     )
     v.add_argument("--json", action="store_true", help="print one JSON document")
 
@@ -390,6 +391,9 @@ def run_verify(layer: str, manifest: str | None, *, as_json: bool, out: TextIO) 
     """``verify-layer``: the core checks; this prints."""
     if not Path(layer).is_file():
         raise errors.UsageError(f"{layer}: no such file")
+    beside = Path(f"{layer}.manifest.json")
+    if manifest is None and beside.is_file():
+        manifest = str(beside)
     report = json.loads(_core.check_layer(layer, expected_manifest=manifest))
     wheels = report["manifest"]["wheels"]
     if as_json:
@@ -398,6 +402,7 @@ def run_verify(layer: str, manifest: str | None, *, as_json: bool, out: TextIO) 
             "ok": True,
             "layer": layer,
             "files": report["files"],
+            "manifest_compared": manifest,
             "target": report["manifest"].get("target"),
             "wheels": wheels,
         }
@@ -409,5 +414,10 @@ def run_verify(layer: str, manifest: str | None, *, as_json: bool, out: TextIO) 
     out.write(
         f"{layer}: {report['files']} file(s) of {len(wheels)} wheel(s) match their RECORDs "
         "and the manifest\n"
+    )
+    out.write(
+        f"the manifest inside is identical to {manifest}\n"
+        if manifest
+        else f"no {beside.name} beside it: only the manifest inside was checked\n"
     )
     return 0

@@ -287,6 +287,21 @@ def test_verify_layer_passes_on_the_built_zip(layer: tuple[Path, Path]) -> None:
     code, out, _ = run("verify-layer", str(zip_path))
     assert code == 0
     assert "match their RECORDs and the manifest" in out
+    assert f"identical to {manifest}" in out  # found beside the zip
+
+
+def test_the_manifest_beside_is_used_by_default(layer: tuple[Path, Path], tmp_path: Path) -> None:
+    copy = tmp_path / "layer.zip"
+    copy.write_bytes(layer[0].read_bytes())
+    code, out, _ = run("verify-layer", str(copy))
+    assert code == 0
+    assert "only the manifest inside was checked" in out
+    doc = json.loads(layer[0].with_name("layer.zip.manifest.json").read_bytes())
+    doc["wheels"][0]["record_sha256"] = "0" * 64
+    Path(f"{copy}.manifest.json").write_text(json.dumps(doc), encoding="utf-8")
+    code, out, _ = run("verify-layer", str(copy), "--json")
+    assert code == 1
+    assert json.loads(out)["error"]["kind"] == "LayerMismatch"
 
 
 Edit = Callable[[dict[str, bytes]], None]
