@@ -34,6 +34,7 @@ MANIFEST = "slsa-verify-manifest.json"
 MANIFEST_SCHEMA = 1
 # Zip timestamps cannot be earlier than 1980-01-01 00:00:00.
 _ZIP_EPOCH = 315532800
+_ZIP_LAST = 4354819198  # 2107-12-31 23:59:58, the last time a zip can hold
 _FILE_MODE = 0o100644
 
 
@@ -156,13 +157,13 @@ def dispatch(
 
 
 def _epoch() -> int:
-    """``SOURCE_DATE_EPOCH`` (clamped to the zip epoch), or 1980-01-01."""
+    """``SOURCE_DATE_EPOCH`` (clamped to what a zip can hold), or 1980-01-01."""
     raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if not raw:
         return _ZIP_EPOCH
     if not raw.isdigit():
         raise errors.UsageError(f"SOURCE_DATE_EPOCH must be an integer, not {raw!r}")
-    return max(int(raw), _ZIP_EPOCH)
+    return min(max(int(raw), _ZIP_EPOCH), _ZIP_LAST)
 
 
 def _pip_install(
@@ -207,28 +208,41 @@ def _pip_install(
     return python
 
 
-def _drop_outside_rows(python: Path) -> None:
+def _drop_outside_rows(python: Path) -> set[str]:
     """Drop the ``RECORD`` rows of files outside ``python/`` (console scripts, data files).
 
     A layer does not carry them, and a script's row hashes a shebang naming this machine's
-    interpreter, which would make the zip differ between build machines.
+    interpreter, which would make the zip differ between build machines. Returns the
+    top-level directories pip moved them into (``bin``, ``share``, …) that hold nothing else.
     """
+    outside: set[str] = set()
+    inside: set[str] = set()
     for record in sorted(python.glob("*.dist-info/RECORD")):
         with record.open(newline="", encoding="utf-8") as f:
             rows = list(csv.reader(f))
-        kept = [r for r in rows if r and not posixpath.normpath(r[0]).startswith("../")]
+        kept = []
+        for row in rows:
+            path = posixpath.normpath(row[0]) if row else ""
+            if path.startswith("../"):
+                # pip --target installs under <home>/lib/python, then moves <home>/X to X.
+                parts = path.split("/")
+                outside.add(next((c for c in parts if c != ".."), ""))
+            elif row:
+                inside.add(path.split("/", 1)[0])
+                kept.append(row)
         if len(kept) != len(rows):
             with record.open("w", newline="", encoding="utf-8") as f:
                 csv.writer(f, lineterminator="\n").writerows(kept)
+    return outside - inside
 
 
-def _members(python: Path) -> list[tuple[str, Path]]:
-    """``(name in the zip, file)``, sorted; no scripts, ``__pycache__`` or ``.pyc``."""
+def _members(python: Path, skip: set[str]) -> list[tuple[str, Path]]:
+    """``(name in the zip, file)``, sorted; nothing under ``skip``, no ``__pycache__``/``.pyc``."""
     found = []
     for path in python.rglob("*"):
         rel = path.relative_to(python.parent).as_posix()
         parts = rel.split("/")
-        if parts[1] == "bin" or "__pycache__" in parts or rel.endswith((".pyc", ".pyo")):
+        if parts[1] in skip or "__pycache__" in parts or rel.endswith((".pyc", ".pyo")):
             continue
         if path.is_symlink():
             raise errors.InstallError(f"pip installed a symlink, {rel}; a layer holds files only")
@@ -311,8 +325,7 @@ def build(
 ) -> dict[str, Any]:
     """Install, zip, check and rename into place; the manifest."""
     python = _pip_install(opts, results, work)
-    _drop_outside_rows(python)
-    members = _members(python)
+    members = _members(python, _drop_outside_rows(python))
     draft = work / "draft.zip"
     _write_zip(draft, members, None)
     found = json.loads(_core.check_layer(draft, require_manifest=False))

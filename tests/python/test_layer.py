@@ -48,8 +48,9 @@ def platform_wheel(project: str, version: str, platform: str, *, script: bool = 
             f"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: false\nTag: {tag}\n"
         ).encode(),
     }
-    if script:
+    if script:  # and a data file, which pip --target puts in <target>/share
         files[f"{info}/entry_points.txt"] = f"[console_scripts]\n{project} = {dist}:main\n".encode()
+        files[f"{dist}-{version}.data/data/share/{dist}/notes.txt"] = b"data\n"
     buf, record = io.BytesIO(), io.StringIO()
     writer = csv.writer(record, lineterminator="\n")
     with zipfile.ZipFile(buf, "w") as zf:
@@ -234,9 +235,10 @@ def test_an_allowed_unattested_wheel_with_a_script(tmp_path: Path) -> None:
         doc = json.loads(zf.read(MANIFEST))
         record = zf.read("python/tinyplat-1.0.dist-info/RECORD")
         assert b"manylinux2014_aarch64" in zf.read("python/tinyplat/__init__.py")
-    assert not any(n.startswith("python/bin/") for n in names)
+    assert not any(n.startswith(("python/bin/", "python/share/")) for n in names)
     # Nor its RECORD row, whose hash covers a shebang naming the build machine's Python.
     assert b"bin/tinyplat" not in record
+    assert b"notes.txt" not in record
     (w,) = doc["wheels"]
     assert (w["filename"], w["checked_by"], w["identity"]) == (
         arm.filename,
