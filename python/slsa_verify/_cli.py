@@ -525,8 +525,15 @@ def _report(
     return codes.pop() if len(codes) == 1 else EXIT_FAILED
 
 
+def _target_from_args(args: argparse.Namespace) -> dict[str, Any] | None:
+    """--platform/--python-version/--implementation/--abi (issue 17)."""
+    from slsa_verify import _layer  # noqa: PLC0415 (it imports this module)
+
+    return _layer.target_from_args(args)
+
+
 def _install_options(args: argparse.Namespace, pip_args: list[str]) -> _install.Options:
-    from slsa_verify import _install, _layer  # noqa: PLC0415 (lazy: keeps `pip-verify verify` start-up lean)
+    from slsa_verify import _install  # noqa: PLC0415 (lazy: keeps `pip-verify verify` start-up lean)
 
     if args.command != "verify-release" and not args.requirements and not args.requirement:
         raise errors.UsageError("name at least one requirement (REQ or -r FILE)")
@@ -548,7 +555,7 @@ def _install_options(args: argparse.Namespace, pip_args: list[str]) -> _install.
         pip_args=pip_args,
         dest=getattr(args, "dest", None),
         allow_sdist=getattr(args, "allow_sdist", False),
-        target=_layer.target_from_args(args),
+        target=_target_from_args(args),
     )
 
 
