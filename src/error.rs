@@ -173,6 +173,10 @@ kinds! {
     MetadataMismatch => "metadata_mismatch", "VerificationError";
     /// An installed file differs from the verified wheel's member (install).
     InstalledMismatch => "installed_mismatch", "VerificationError";
+    /// A layer zip is malformed or unsafe, or a wheel RECORD in it is (steps 8.1, 8.2).
+    LayerInvalid => "layer_invalid", "InputError";
+    /// A file in a layer zip was changed, removed or added after it was built (steps 8.3-8.6).
+    LayerMismatch => "layer_mismatch", "VerificationError";
     /// DNS, TLS, timeout, HTTP status or body limit (online feature).
     NetworkError => "network_error", "Error";
     /// A caller error: bad arguments, unreadable file, empty policy.

@@ -14,6 +14,7 @@ pub mod error;
 pub mod installed;
 pub mod io;
 pub mod json;
+pub mod layer;
 pub mod limits;
 #[cfg(feature = "online")]
 pub mod online;

@@ -42,3 +42,10 @@ pub const ATTESTATIONS: usize = 64;
 pub const TRUST_ROOT: usize = 4 << 20;
 /// A PEM public key file for `--key`.
 pub const KEY_FILE: usize = 64 << 10;
+/// A layer zip read by `verify-layer`: 256 MiB (AWS Lambda caps a function
+/// and its layers at 250 MB unzipped, so a real layer zip is smaller).
+pub const LAYER_ZIP: usize = 256 << 20;
+/// The sum of a layer's uncompressed sizes: the same 256 MiB (Lambda's cap).
+pub const LAYER_UNZIPPED: usize = 256 << 20;
+/// Entries in a layer zip (the most a zip without zip64 can hold).
+pub const LAYER_ENTRIES: usize = 65_535;

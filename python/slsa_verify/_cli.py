@@ -179,6 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_install_parsers(sub)
     _add_release_parser(sub)
     _trust_cli.add_parser(sub)
+    from slsa_verify import _layer  # noqa: PLC0415 (issue 17; imports this module)
+
+    _layer.add_parsers(sub)
     return parser
 
 
@@ -252,6 +255,8 @@ examples:
 
 
 def _add_install_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
+    from slsa_verify import _layer  # noqa: PLC0415 (issue 17; imports this module)
+
     for name, aliases, text in (
         ("install", ["download-and-install"], "resolve with pip, verify every file, then install"),
         ("download", [], "resolve with pip, verify every file, keep them (with -d)"),
@@ -278,6 +283,7 @@ def _add_install_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
                 metavar="DIR",
                 help="write the verified files and <file>.provenance here",
             )
+            _layer.add_target_flags(p)
         p.add_argument(
             "--allow-unattested",
             action="append",
@@ -538,6 +544,13 @@ def _report(
     return codes.pop() if len(codes) == 1 else EXIT_FAILED
 
 
+def _target_from_args(args: argparse.Namespace) -> dict[str, Any] | None:
+    """--platform/--python-version/--implementation/--abi (issue 17)."""
+    from slsa_verify import _layer  # noqa: PLC0415 (it imports this module)
+
+    return _layer.target_from_args(args)
+
+
 def _install_options(args: argparse.Namespace, pip_args: list[str]) -> _install.Options:
     from slsa_verify import _install  # noqa: PLC0415 (lazy: keeps `pip-verify verify` start-up lean)
 
@@ -562,6 +575,7 @@ def _install_options(args: argparse.Namespace, pip_args: list[str]) -> _install.
         dest=getattr(args, "dest", None),
         allow_sdist=getattr(args, "allow_sdist", False),
         allow_direct=getattr(args, "allow_direct", []),
+        target=_target_from_args(args),
     )
 
 
@@ -570,6 +584,10 @@ def _dispatch(
 ) -> int:
     from slsa_verify import _install  # noqa: PLC0415 (lazy: keeps `pip-verify verify` start-up lean)
 
+    if args.command in ("layer", "verify-layer"):  # issue 17
+        from slsa_verify import _layer  # noqa: PLC0415
+
+        return _layer.dispatch(args, pip_args, as_json=as_json, out=out, errout=errout)
     if args.command in ("install", "download-and-install", "download"):
         if pip_args and args.command == "download":
             raise errors.UsageError("`-- PIP-ARGS` only goes with install")

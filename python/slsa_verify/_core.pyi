@@ -9,6 +9,7 @@ __all__ = [
     "__version__",
     "check_installed",
     "check_metadata",
+    "check_layer",
     "crypto_backend",
     "error_kinds",
     "refresh_trust",
@@ -58,6 +59,12 @@ def check_metadata(wheel: str | os.PathLike[str], metadata: str) -> None: ...
 def check_installed(
     wheel: str | os.PathLike[str], purelib: str | os.PathLike[str], platlib: str | os.PathLike[str]
 ) -> int: ...
+def check_layer(
+    path: str | os.PathLike[str],
+    *,
+    require_manifest: bool = True,
+    expected_manifest: bytes | str | os.PathLike[str] | None = None,
+) -> str: ...
 def crypto_backend() -> str: ...
 def error_kinds() -> list[tuple[str, str, str]]: ...
 def verify_wheel(

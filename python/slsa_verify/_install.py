@@ -101,6 +101,7 @@ class Options:
     dest: str | None = None
     allow_sdist: bool = False
     allow_direct: list[str] = dataclasses.field(default_factory=list)
+    target: dict[str, Any] | None = None  # --platform/--python-version/… (issue 17)
 
 
 def _binary_args(opts: Options) -> list[str]:
@@ -120,6 +121,18 @@ def _pip(python: str) -> list[str]:
     if python == sys.executable:
         return [python, "-m", "pip"]
     return [sys.executable, "-m", "pip", "--python", python]
+
+
+def _target_args(opts: Options, workdir: Path) -> list[str]:
+    """Pip's target-platform options; pip accepts them only with ``--target``."""
+    from slsa_verify import _layer  # noqa: PLC0415 (the layer module imports this one)
+
+    return _layer.pip_target_args(opts.target, workdir / "target") if opts.target else []
+
+
+def _target_line(opts: Options) -> str:
+    """The table's first line when resolving for another platform."""
+    return f"target: {' '.join(opts.target['pip_args'])}\n" if opts.target else ""
 
 
 def _pip_network_args(opts: Options) -> list[str]:
@@ -553,6 +566,7 @@ def resolve(
         "--disable-pip-version-check",
         "--no-input",
         *_binary_args(opts),
+        *_target_args(opts, workdir),
         "--report",
         str(report),
         *_pip_network_args(opts),
@@ -962,10 +976,12 @@ def _print_outcome(  # noqa: PLR0913, C901 (the run's whole state)
             "counts": counts,
             "files": [r.to_dict() for r in results],
         }
+        doc["target"] = opts.target  # None: this machine (issue 17)
         if install_error is not None:
             doc["error"] = {"kind": "InstallError", "detail": install_error.detail}
         out.write(json.dumps(doc, indent=2) + "\n")
         return
+    out.write(_target_line(opts))
     print_table(results, out, opts.policy)
     for r in results:
         if r.error is not None:

@@ -38,6 +38,8 @@ __all__ = [
     "InstalledMismatch",
     "InsufficientVerifiedTime",
     "IssuerMismatch",
+    "LayerInvalid",
+    "LayerMismatch",
     "MalformedEncoding",
     "MalformedJson",
     "MetadataMismatch",
@@ -217,6 +219,18 @@ class PolicyError(VerificationError):
     """Category of verification errors (abstract)."""
 
     code = "policy_error"
+
+
+class LayerInvalid(InputError):
+    """A layer zip is malformed or unsafe, or a wheel RECORD in it is (steps 8.1, 8.2)."""
+
+    code = "layer_invalid"
+
+
+class LayerMismatch(VerificationError):
+    """A file in a layer zip was changed, removed or added after it was built (steps 8.3-8.6)."""
+
+    code = "layer_mismatch"
 
 
 class InputTooLarge(InputError):

@@ -607,6 +607,34 @@ fn trust_refresh_due(
     crate::online::tuf::refresh_due(cache_dir.as_deref(), tuf_url.as_deref(), age)
 }
 
+/// Check a Lambda layer zip against its wheels' RECORDs and its manifest;
+/// the report as JSON text.
+#[pyfunction]
+#[pyo3(signature = (path, *, require_manifest=true, expected_manifest=None))]
+fn check_layer(
+    py: Python<'_>,
+    path: PathBuf,
+    require_manifest: bool,
+    expected_manifest: Option<Source>,
+) -> PyResult<String> {
+    let result = py.detach(|| {
+        let expected = match &expected_manifest {
+            Some(Source::Bytes(b)) => Some(std::borrow::Cow::Borrowed(b.as_ref())),
+            Some(Source::Path(p)) => Some(std::borrow::Cow::Owned(crate::io::read_limited(
+                p,
+                crate::limits::DOC,
+                "manifest",
+            )?)),
+            None => None,
+        };
+        crate::layer::check_layer(&path, require_manifest, expected.as_deref())
+    });
+    match result {
+        Ok(v) => Ok(v.to_string()),
+        Err(e) => Err(raise(py, &e)),
+    }
+}
+
 /// The crypto backend compiled into this build.
 #[pyfunction]
 fn crypto_backend() -> &'static str {
@@ -639,6 +667,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(check_metadata, m)?)?;
     m.add_function(wrap_pyfunction!(check_installed, m)?)?;
     m.add_function(wrap_pyfunction!(verify_many, m)?)?;
+    m.add_function(wrap_pyfunction!(check_layer, m)?)?;
     m.add_function(wrap_pyfunction!(crypto_backend, m)?)?;
     m.add_function(wrap_pyfunction!(error_kinds, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
