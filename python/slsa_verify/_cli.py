@@ -592,8 +592,10 @@ def _dispatch(
         if pip_args and args.command == "download":
             raise errors.UsageError("`-- PIP-ARGS` only goes with install")
         opts = _install_options(args, pip_args)
-        if _trust_cli.maybe_refresh(args, errout):  # after the usage checks
-            opts = _install_options(args, pip_args)
+        # Usage errors (pip arguments, requirement files) come before any network use.
+        opts.pip_config = _install.precheck(opts)
+        if _trust_cli.maybe_refresh(args, errout):
+            opts.trusted_root = _trusted_root(args)
         install = args.command != "download"
         return _install.run(opts, install=install, as_json=as_json, out=out, errout=errout)
     if pip_args:

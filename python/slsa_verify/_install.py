@@ -102,6 +102,7 @@ class Options:
     allow_sdist: bool = False
     allow_direct: list[str] = dataclasses.field(default_factory=list)
     target: dict[str, Any] | None = None  # --platform/--python-version/… (issue 17)
+    pip_config: dict[str, str] | None = None  # pip's configuration, once read (`precheck`)
 
 
 def _binary_args(opts: Options) -> list[str]:
@@ -804,10 +805,20 @@ def _check_metadata(r: FileResult, item: dict[str, Any]) -> errors.Error | None:
     return None
 
 
-def verify_resolution(opts: Options, workdir: Path, *, progress: TextIO | None) -> list[FileResult]:
-    """Resolve with pip, then fetch and verify every file into ``workdir``."""
+def precheck(opts: Options) -> dict[str, str]:
+    """The usage checks that need no network: pip arguments, requirements, pip's configuration.
+
+    Returns pip's configuration, read once (``Options.pip_config``).
+    """
+    check_pip_args(opts.pip_args)
     config = pip_settings(opts)
     check_requirements(opts, config)
+    return config
+
+
+def verify_resolution(opts: Options, workdir: Path, *, progress: TextIO | None) -> list[FileResult]:
+    """Resolve with pip, then fetch and verify every file into ``workdir``."""
+    config = opts.pip_config if opts.pip_config is not None else precheck(opts)
     indexes = apply_pip_settings(opts, config)
     items, failed = _resolve_verifying_sdists(opts, workdir, indexes)
     if failed:
@@ -1004,7 +1015,8 @@ def _print_outcome(  # noqa: PLR0913, C901 (the run's whole state)
 
 def run(opts: Options, *, install: bool, as_json: bool, out: TextIO, errout: TextIO) -> int:
     """Resolve, verify every file, then install (or keep) them; the exit code."""
-    check_pip_args(opts.pip_args)
+    if opts.pip_config is None:
+        opts.pip_config = precheck(opts)
     progress = errout if (errout.isatty() and not as_json) else None
     workdir = Path(tempfile.mkdtemp(prefix="pip-verify-"))  # mode 0700
     try:
