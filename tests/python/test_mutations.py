@@ -673,7 +673,11 @@ def _policy_mutants(p: Policy) -> Iterator[tuple[str, str, Policy]]:
                     yield "policy-builder-version", k, rep(p, builder_id=f"{name}@{v}")
             else:
                 # a version no fixture's builder has (bcr's really is v0.0.1)
-                yield "policy-builder-version", "added @v99.0.0", rep(p, builder_id=f"{name}@v99.0.0")
+                yield (
+                    "policy-builder-version",
+                    "added @v99.0.0",
+                    rep(p, builder_id=f"{name}@v99.0.0"),
+                )
         if p.source_tag:
             for k, v in _affix(p.source_tag):
                 yield "policy-tag", k, rep(p, source_tag=v)
