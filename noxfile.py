@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -372,3 +373,71 @@ def trust_refresh(session: nox.Session) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         session.run("python", "-c", TRUST_REFRESH, tmp)
     session.log("rebuild and run `cargo test --features online --test tuf` to re-verify the set")
+
+
+FUZZ_TARGETS = [
+    "verify_bundle",
+    "attestation",
+    "bundle",
+    "json",
+    "index_page",
+    "slsa",
+    "checkpoint",
+    "trust_root",
+    "dist",
+]
+FUZZ_STAT = re.compile(r"stat::number_of_executed_units:\s*(\d+)")
+FUZZ_COV = re.compile(r"cov: (\d+) ft: (\d+)")
+
+
+@nox.session(default=False)
+def fuzz(session: nox.Session) -> None:
+    """cargo-fuzz: each target for SECONDS (default 60); fails on any crash, panic, timeout, OOM.
+
+    Needs `cargo install cargo-fuzz` and a nightly toolchain. Seeds come from tests/assets
+    (fuzz/seed.py); corpora, crashes and logs stay in fuzz/ (git-ignored).
+    """
+    if session.posargs and not session.posargs[0].isdigit():
+        session.error("usage: nox -s fuzz -- [SECONDS [TARGET ...]]")
+    seconds = int(session.posargs[0]) if session.posargs else 60
+    targets = session.posargs[1:] or FUZZ_TARGETS
+    fuzz_dir = Path("fuzz").resolve()
+    session.run(sys.executable, str(fuzz_dir / "seed.py"), *targets, external=True)
+    # No sanitizer: the core forbids unsafe code; what we hunt is panics, hangs and
+    # memory blow-ups, and ASan would halve the executions.
+    session.run("cargo", "+nightly", "fuzz", "build", "-s", "none", external=True)
+    binaries = fuzz_dir / "target" / "x86_64-unknown-linux-gnu" / "release"
+    failed = []
+    for target in targets:
+        artifacts = fuzz_dir / "artifacts" / target
+        artifacts.mkdir(parents=True, exist_ok=True)
+        log = fuzz_dir / "artifacts" / f"{target}.log"
+        session.log(f"fuzzing {target} for {seconds} s (log: {log})")
+        with log.open("w") as out:
+            rc = subprocess.call(
+                [
+                    str(binaries / target),
+                    str(fuzz_dir / "corpus" / target),
+                    f"-dict={fuzz_dir / 'sigstore.dict'}",
+                    f"-max_total_time={seconds}",
+                    "-rss_limit_mb=2048",
+                    "-timeout=10",
+                    f"-artifact_prefix={artifacts}/",
+                    "-print_final_stats=1",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        text = log.read_text(errors="replace")
+        execs = FUZZ_STAT.findall(text)
+        cov = FUZZ_COV.findall(text)
+        crashes = sorted(p.name for p in artifacts.iterdir())
+        summary = (
+            f"{target}: {execs[-1] if execs else '?'} executions, "
+            f"cov {cov[-1][0] if cov else '?'} ft {cov[-1][1] if cov else '?'}, exit {rc}"
+        )
+        session.log(summary)
+        if rc != 0 or crashes:
+            failed.append(f"{summary}; artifacts: {crashes}; see {log}")
+    if failed:
+        session.error("fuzzing found problems:\n" + "\n".join(failed))

@@ -82,7 +82,8 @@ pub fn parse_digest_arg(s: &str) -> Result<[u8; 32]> {
         )
     };
     let hex = s.strip_prefix("sha256:").ok_or_else(bad)?;
-    if hex.len() != 64 {
+    // `from_str_radix` alone would also take a `+` sign ("+a" as 0x0a).
+    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(bad());
     }
     let mut out = [0u8; 32];
@@ -103,4 +104,27 @@ pub fn hex(bytes: &[u8]) -> String {
             let _ = write!(s, "{b:02x}");
             s
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_digest_with_sign() {
+        let ok = format!("sha256:{}", "0a".repeat(32));
+        assert_eq!(parse_digest_arg(&ok).ok(), Some([0x0a; 32]));
+        for bad in [
+            format!("sha256:{}", "+a".repeat(32)),
+            format!("sha256:{}", "0a".repeat(31)),
+            format!("sha256:{}g0", "0a".repeat(31)),
+            "0a".repeat(32),
+        ] {
+            assert_eq!(
+                parse_digest_arg(&bad).map_err(|e| e.kind()),
+                Err(ErrorKind::UsageError),
+                "{bad}"
+            );
+        }
+    }
 }

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: Apache-2.0
+//! Simple-index project pages: PEP 691 JSON when the input starts with `{`,
+//! PEP 503 HTML otherwise; then the URL helpers on what they yield.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use slsa_verify::online::index::{integrity_url, join, parse_page};
+
+fuzz_target!(|data: &[u8]| {
+    let ct = if data.first() == Some(&b'{') {
+        "application/vnd.pypi.simple.v1+json"
+    } else {
+        "text/html"
+    };
+    let page = "https://pypi.example/simple/fuzz/";
+    let Ok(files) = parse_page(data, ct, page) else {
+        return;
+    };
+    for f in files {
+        let _ = join(&f.url, &f.filename);
+        let _ = integrity_url(&f.url, &f.filename, "1.0", &f.filename);
+    }
+});
