@@ -482,7 +482,7 @@ def _error_doc(err: errors.Error) -> dict[str, Any]:
 
 
 def _print_error(err: errors.Error, errout: TextIO, label: str | None = None) -> None:
-    from slsa_verify._install import escape  # noqa: PLC0415 (lazy, as _dispatch)
+    from slsa_verify._fmt import escape  # noqa: PLC0415 (lazy, as _dispatch)
 
     kind = type(err).__name__
     where = f"{escape(label)}: " if label else ""
@@ -506,7 +506,11 @@ def _report_error(err: errors.Error, *, as_json: bool, out: TextIO, errout: Text
 def _write_ok(v: _api.Verification, args: argparse.Namespace, out: TextIO) -> None:
     out.write(_short(v) + "\n")
     if v.publisher is not None:
-        out.write(f"    index-asserted publisher: {json.dumps(v.publisher)}\n")
+        from slsa_verify._fmt import escape, publisher_sentence  # noqa: PLC0415 (lazy)
+
+        kind = escape(v.publisher.get("kind", "unknown"))
+        who = publisher_sentence(v.publisher) or f"a publisher of kind {kind}"
+        out.write(f"    published by {who}, as the index asserts\n")
     out.writelines(f"    warning: {w}\n" for w in v.warnings)
     if getattr(args, "print_provenance", False) and v.predicate is not None:
         out.write(json.dumps(v.predicate, indent=2) + "\n")

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from slsa_verify import _api, _core, errors
+from slsa_verify._fmt import escape, publisher_words
 
 DEFAULT_INDEX = "https://pypi.org/simple"
 # Which failure decides the exit code when several files fail: tampering
@@ -619,42 +620,6 @@ def _sha256(item: dict[str, Any]) -> str:
 
 # --- output ----------------------------------------------------------------------
 
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
-
-
-def escape(text: object) -> str:
-    r"""``text`` with control characters and bidirectional overrides escaped.
-
-    They are shown as ``\xNN``/``\uNNNN``: index-controlled strings never
-    reach the terminal raw. Newlines in multi-line details stay.
-    """
-
-    def one(m: re.Match[str]) -> str:
-        c = m.group(0)
-        return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
-
-    return "\n".join(_UNSAFE.sub(one, line) for line in str(text).split("\n"))
-
-
-# The publisher fields each policy kind checks, in the order shown.
-_CHECKED_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "github": ("GitHub", ("repository", "workflow", "environment")),
-    "gitlab": ("GitLab", ("repository", "workflow_filepath", "environment")),
-    "google": ("Google", ("email",)),
-    "circleci": ("CircleCI", ("project_id", "pipeline_definition_id", "vcs_origin", "vcs_ref")),
-}
-
-
-def _publisher_words(kind: str, fields: dict[str, Any]) -> str | None:
-    """``GitHub owner/repo/workflow.yml [env E]`` from the fields a policy checks."""
-    known = _CHECKED_FIELDS.get(kind.lower())
-    if known is None:
-        return None
-    label, keys = known
-    main = "/".join(str(fields[k]) for k in keys[:2] if fields.get(k))
-    extra = "".join(f", {k} {fields[k]}" for k in keys[2:] if fields.get(k))
-    return f"{label} {main}{extra}"
-
 
 def _describe(r: FileResult, policy: _api.Policy | None) -> tuple[str, str]:
     """(who was checked, and by whose word; repository@ref) for the table.
@@ -668,10 +633,10 @@ def _describe(r: FileResult, policy: _api.Policy | None) -> tuple[str, str]:
     index = r.outcome is not None and r.outcome["policy"] == "index-asserted"
     who: str | None = None
     if index and v.publisher:
-        who = _publisher_words(str(v.publisher.get("kind", "")), v.publisher)
+        who = publisher_words(str(v.publisher.get("kind", "")), v.publisher)
     elif not index and policy is not None:
         doc = json.loads(policy._to_json())
-        who = _publisher_words(str(doc.get("kind", "")), doc)
+        who = publisher_words(str(doc.get("kind", "")), doc)
     who = who or v.identity
     where = (v.source_repository or "").removeprefix("https://github.com/")
     label = "index" if index else "you"

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from hostile_index import HostileIndex, evil_sdist, serve_hostile, wheel_metadata
 from index_server import Dist, Index, make_wheel, real_dist, serve
-from slsa_verify import _core, _install, errors
+from slsa_verify import _core, _fmt, _install, errors
 from slsa_verify._cli import main
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -587,14 +587,14 @@ def test_escape_sequences_from_the_index_never_reach_the_terminal(target: str) -
 
 
 def test_escape_and_publisher_words() -> None:
-    assert _install.escape("a\x1b[31mb\x07\u202ec\nd") == "a\\x1b[31mb\\x07\\u202ec\nd"
+    assert _fmt.escape("a\x1b[31mb\x07\u202ec\nd") == "a\\x1b[31mb\\x07\\u202ec\nd"
     r = _install.FileResult("p\x1b[2J", "1", "p-1-py3-none-any.whl", requested=True)
     r.error = errors.NoAttestations("no provenance at http://x/\x1b]0;t\x07")
     buf = io.StringIO()
     _install.print_table([r], buf)
     assert "\x1b" not in buf.getvalue()
     assert "p\\x1b[2J" in buf.getvalue()
-    words = _install._publisher_words(
+    words = _fmt.publisher_words(
         "GitHub", {"repository": "o/r", "workflow": "release.yml", "claims": {"x": 1}}
     )
     assert words == "GitHub o/r/release.yml"
