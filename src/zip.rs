@@ -462,7 +462,6 @@ impl<R: Read + Seek> Archive<R> {
                 }
             }
         }
-        drop(feed);
         if written != entry.size || crc != entry.crc {
             return Err(invalid(format!(
                 "{name:?}: {written} bytes with CRC-32 {crc:08x}, the zip directory says {} \
