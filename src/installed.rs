@@ -8,283 +8,69 @@
 //! - [`check_installed`]: every file pip copies verbatim into site-packages
 //!   has the bytes of the verified wheel's member. Otherwise `InstalledMismatch`.
 //!
-//! The wheel is read as pip reads it (Python's `zipfile`): the end-of-central-
-//! directory record found from the end, entries in central-directory order,
-//! the last entry of a name wins. Every size is bounded; ZIP64 and encrypted
-//! members are refused.
+//! The wheel is read by [`crate::zip`]: every size bounded, every member's
+//! CRC-32 checked; ZIP64, encrypted members, unsafe or repeated names (which
+//! pip's `zipfile` would resolve as "the last one wins") are refused.
 
-use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
-use miniz_oxide::inflate::stream::{inflate, InflateState};
-use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
 use serde_json::Value;
 
 use crate::dist::normalize;
 use crate::error::{Error, ErrorKind, Result};
+use crate::zip::{Archive, Entry, Rules};
 
-/// Members in one wheel (pip's own wheels have ~1 000; the largest on PyPI ~60 000).
-const MAX_MEMBERS: usize = 200_000;
-/// The central directory: 64 MiB.
-const MAX_CENTRAL_DIR: u64 = 64 << 20;
 /// `METADATA` / `WHEEL` read into memory: 16 MiB each.
 const MAX_SMALL_MEMBER: u64 = 16 << 20;
-/// One installed member: 4 GiB (no ZIP64, so no member is larger anyway).
-const MAX_MEMBER: u64 = 4 << 30;
 
 const STEP: &str = "install";
+
+/// How a wheel is read: members (pip's own wheels have ~1 000; the largest on
+/// PyPI ~60 000; the end record cannot count more than 65 534 without ZIP64),
+/// a 64 MiB central directory, a member up to 4 GiB (no ZIP64, so none is
+/// larger anyway); a malformed wheel is `ArtifactNameInvalid`.
+const RULES: Rules = Rules {
+    invalid: ErrorKind::ArtifactNameInvalid,
+    step: STEP,
+    max_entries: 200_000,
+    max_central_dir: 64 << 20,
+    max_member: 4 << 30,
+    max_total: u64::MAX,
+};
 
 fn mismatch(kind: ErrorKind, detail: impl Into<String>) -> Error {
     Error::new(kind, STEP, detail)
 }
 
-fn bad_wheel(detail: impl Into<String>) -> Error {
-    Error::new(ErrorKind::ArtifactNameInvalid, STEP, detail)
-}
-
-fn io_err(path: &Path, e: &std::io::Error) -> Error {
-    Error::new(
-        ErrorKind::UsageError,
-        STEP,
-        format!("cannot read {}: {e}", path.display()),
-    )
-}
-
-fn u16_at(b: &[u8], at: usize) -> u16 {
-    match b.get(at..at + 2) {
-        Some(&[x, y]) => u16::from_le_bytes([x, y]),
-        _ => 0,
-    }
-}
-
-fn u32_at(b: &[u8], at: usize) -> u32 {
-    match b.get(at..at + 4) {
-        Some(&[a, c, d, e]) => u32::from_le_bytes([a, c, d, e]),
-        _ => 0,
-    }
-}
-
-/// One member of the archive.
-#[derive(Debug, Clone)]
-struct Member {
-    name: String,
-    method: u16,
-    compressed: u64,
-    size: u64,
-    header_offset: u64,
-}
-
-/// A wheel's table of contents, read from its central directory.
+/// A verified wheel, its table of contents checked ([`crate::zip`]).
 struct Wheel {
-    file: File,
-    path: PathBuf,
-    len: u64,
-    members: Vec<Member>,
+    zip: Archive<File>,
 }
 
 impl Wheel {
     fn open(path: &Path) -> Result<Self> {
-        let mut file = File::open(path).map_err(|e| io_err(path, &e))?;
-        let len = file.metadata().map_err(|e| io_err(path, &e))?.len();
-        // EOCD: 22 bytes plus a comment of at most 65 535 bytes.
-        let tail_len = len.min(22 + 65_535);
-        let mut tail = vec![0u8; usize::try_from(tail_len).unwrap_or(0)];
-        file.seek(SeekFrom::Start(len - tail_len))
-            .and_then(|_| file.read_exact(&mut tail))
-            .map_err(|e| io_err(path, &e))?;
-        let at = tail
-            .windows(4)
-            .rposition(|w| w == b"PK\x05\x06")
-            .ok_or_else(|| bad_wheel(format!("{} is not a zip file", path.display())))?;
-        let eocd = tail.get(at..).unwrap_or_default();
-        if eocd.len() < 22 {
-            return Err(bad_wheel("truncated end-of-central-directory record"));
-        }
-        let count = u16_at(eocd, 10);
-        let cd_size = u64::from(u32_at(eocd, 12));
-        let cd_offset = u64::from(u32_at(eocd, 16));
-        if count == 0xFFFF || cd_size == 0xFFFF_FFFF || cd_offset == 0xFFFF_FFFF {
-            return Err(bad_wheel("ZIP64 wheels are not supported"));
-        }
-        let eocd_pos = len - tail_len + u64::try_from(at).unwrap_or(0);
-        if cd_size > MAX_CENTRAL_DIR || cd_size > eocd_pos {
-            return Err(bad_wheel("central directory too large or out of bounds"));
-        }
-        // Like zipfile: data prepended to the archive shifts every offset.
-        let cd_start = eocd_pos - cd_size;
-        let shift = cd_start
-            .checked_sub(cd_offset)
-            .ok_or_else(|| bad_wheel("central directory offset out of bounds"))?;
-        let mut cd = vec![0u8; usize::try_from(cd_size).unwrap_or(0)];
-        file.seek(SeekFrom::Start(cd_start))
-            .and_then(|_| file.read_exact(&mut cd))
-            .map_err(|e| io_err(path, &e))?;
-        let mut members = Vec::new();
-        let mut pos = 0usize;
-        while pos + 46 <= cd.len() {
-            let h = cd.get(pos..).unwrap_or_default();
-            if u32_at(h, 0) != 0x0201_4b50 {
-                return Err(bad_wheel("bad central directory entry"));
-            }
-            if members.len() == MAX_MEMBERS {
-                return Err(Error::new(
-                    ErrorKind::InputTooLarge,
-                    "0.5",
-                    format!("wheel has more than {MAX_MEMBERS} members"),
-                ));
-            }
-            let flags = u16_at(h, 8);
-            let method = u16_at(h, 10);
-            let compressed = u64::from(u32_at(h, 20));
-            let size = u64::from(u32_at(h, 24));
-            let name_len = usize::from(u16_at(h, 28));
-            let extra_len = usize::from(u16_at(h, 30));
-            let comment_len = usize::from(u16_at(h, 32));
-            let offset = u64::from(u32_at(h, 42));
-            let raw = h
-                .get(46..46 + name_len)
-                .ok_or_else(|| bad_wheel("truncated central directory entry"))?;
-            if flags & 1 != 0 {
-                return Err(bad_wheel("encrypted wheel member"));
-            }
-            if compressed == 0xFFFF_FFFF || size == 0xFFFF_FFFF || offset == 0xFFFF_FFFF {
-                return Err(bad_wheel("ZIP64 wheels are not supported"));
-            }
-            let name = if flags & 0x800 != 0 || raw.is_ascii() {
-                String::from_utf8(raw.to_vec())
-                    .map_err(|_| bad_wheel("member name is not UTF-8"))?
-            } else {
-                return Err(bad_wheel("member name is neither ASCII nor flagged UTF-8"));
-            };
-            members.push(Member {
-                name,
-                method,
-                compressed,
-                size,
-                header_offset: offset + shift,
-            });
-            pos += 46 + name_len + extra_len + comment_len;
-        }
-        Ok(Self {
-            file,
-            path: path.to_owned(),
-            len,
-            members,
-        })
+        let file = File::open(path).map_err(|e| {
+            Error::new(
+                ErrorKind::UsageError,
+                STEP,
+                format!("cannot read {}: {e}", path.display()),
+            )
+        })?;
+        let zip = Archive::new(file, &path.display().to_string(), RULES)?;
+        Ok(Self { zip })
     }
 
-    /// Stream a member's uncompressed bytes to `sink`, at most `max` bytes.
-    fn stream(&mut self, m: &Member, max: u64, sink: &mut dyn FnMut(&[u8])) -> Result<()> {
-        if m.size > max {
-            return Err(Error::new(
-                ErrorKind::InputTooLarge,
-                "0.5",
-                format!("wheel member {:?} is larger than {max} bytes", m.name),
-            ));
-        }
-        let path = self.path.clone();
-        let mut local = [0u8; 30];
-        self.file
-            .seek(SeekFrom::Start(m.header_offset))
-            .and_then(|_| self.file.read_exact(&mut local))
-            .map_err(|e| io_err(&path, &e))?;
-        if u32_at(&local, 0) != 0x0403_4b50 {
-            return Err(bad_wheel(format!("bad local header for {:?}", m.name)));
-        }
-        let data_at =
-            m.header_offset + 30 + u64::from(u16_at(&local, 26)) + u64::from(u16_at(&local, 28));
-        if data_at.saturating_add(m.compressed) > self.len {
-            return Err(bad_wheel(format!("member {:?} runs past the end", m.name)));
-        }
-        self.file
-            .seek(SeekFrom::Start(data_at))
-            .map_err(|e| io_err(&path, &e))?;
-        let mut input = (&mut self.file).take(m.compressed);
-        let mut buf = vec![0u8; 64 << 10];
-        let mut written = 0u64;
-        match m.method {
-            0 => loop {
-                let n = input.read(&mut buf).map_err(|e| io_err(&path, &e))?;
-                if n == 0 {
-                    break;
-                }
-                written += n as u64;
-                sink(buf.get(..n).unwrap_or_default());
-            },
-            8 => {
-                let mut state = InflateState::new_boxed(DataFormat::Raw);
-                let mut out = vec![0u8; 64 << 10];
-                let mut pending: Vec<u8> = Vec::new();
-                let mut eof = false;
-                loop {
-                    if !eof {
-                        let n = input.read(&mut buf).map_err(|e| io_err(&path, &e))?;
-                        eof = n == 0;
-                        pending.extend_from_slice(buf.get(..n).unwrap_or_default());
-                    }
-                    if pending.len() > 1 << 20 {
-                        return Err(bad_wheel(format!("member {:?} does not inflate", m.name)));
-                    }
-                    let flush = if eof { MZFlush::Finish } else { MZFlush::None };
-                    let r = inflate(&mut state, &pending, &mut out, flush);
-                    pending.drain(..r.bytes_consumed.min(pending.len()));
-                    written += r.bytes_written as u64;
-                    if written > m.size {
-                        break;
-                    }
-                    sink(out.get(..r.bytes_written).unwrap_or_default());
-                    let progress = r.bytes_consumed > 0 || r.bytes_written > 0;
-                    match r.status {
-                        Ok(MZStatus::StreamEnd) => break,
-                        Ok(_) | Err(MZError::Buf) if progress || !eof => {}
-                        _ => {
-                            return Err(bad_wheel(format!("member {:?} does not inflate", m.name)))
-                        }
-                    }
-                }
-            }
-            other => {
-                return Err(bad_wheel(format!(
-                    "member {:?} uses compression method {other}",
-                    m.name
-                )))
-            }
-        }
-        if written != m.size {
-            return Err(bad_wheel(format!(
-                "member {:?} holds {written} bytes, its header says {}",
-                m.name, m.size
-            )));
-        }
-        Ok(())
-    }
-
-    fn read_small(&mut self, m: &Member) -> Result<Vec<u8>> {
-        let mut out = Vec::new();
-        self.stream(m, MAX_SMALL_MEMBER, &mut |b| out.extend_from_slice(b))?;
-        Ok(out)
-    }
-
-    /// The last member of each name, in first-seen order (pip writes them in
-    /// order, so a repeated name ends up with its last content).
-    fn effective(&self) -> Vec<Member> {
-        let mut last: BTreeMap<&str, usize> = BTreeMap::new();
-        for (i, m) in self.members.iter().enumerate() {
-            last.insert(&m.name, i);
-        }
-        let mut keep: Vec<usize> = last.into_values().collect();
-        keep.sort_unstable();
-        keep.into_iter()
-            .filter_map(|i| self.members.get(i).cloned())
-            .collect()
+    fn read_small(&mut self, m: &Entry) -> Result<Vec<u8>> {
+        self.zip.read(m, MAX_SMALL_MEMBER)
     }
 
     /// The one top-level `*.dist-info` directory (pip refuses wheels with several).
     fn dist_info(&self) -> Result<String> {
         let mut dirs: Vec<&str> = self
-            .members
+            .zip
+            .entries()
             .iter()
             .filter_map(|m| m.name.split('/').next())
             .filter(|d| d.ends_with(".dist-info"))
@@ -303,8 +89,8 @@ impl Wheel {
         }
     }
 
-    fn member(&self, name: &str) -> Option<Member> {
-        self.members.iter().rev().find(|m| m.name == name).cloned()
+    fn member(&self, name: &str) -> Option<Entry> {
+        self.zip.find(name)
     }
 }
 
@@ -507,7 +293,7 @@ pub fn check_installed(wheel: &Path, purelib: &Path, platlib: &Path) -> Result<u
         .iter()
         .any(|(k, v)| k == "root-is-purelib" && v.trim().eq_ignore_ascii_case("true"));
     let mut checked = 0usize;
-    for m in w.effective() {
+    for m in w.zip.entries().to_vec() {
         let Some(rel) = installed_name(&m.name, &data_dir, &info) else {
             continue;
         };
@@ -521,7 +307,7 @@ pub fn check_installed(wheel: &Path, purelib: &Path, platlib: &Path) -> Result<u
             platlib
         };
         let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-        w.stream(&m, MAX_MEMBER, &mut |b| ctx.update(b))?;
+        w.zip.stream(&m, &mut |b| ctx.update(b))?;
         let mut want = [0u8; 32];
         want.copy_from_slice(ctx.finish().as_ref());
         let got = installed_path(site, &rel).and_then(|p| sha256_installed(&p, m.size));

@@ -20,121 +20,22 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::io;
 use crate::json::{self, Obj};
 use crate::limits;
+use crate::zip::{Archive, Rules};
 
 /// The manifest's name, at the root of the zip.
 pub const MANIFEST: &str = "slsa-verify-manifest.json";
 /// Where a Lambda layer's Python packages live.
 const ROOT: &str = "python/";
 
-const EOCD_SIG: u32 = 0x0605_4b50;
-const CENTRAL_SIG: u32 = 0x0201_4b50;
-const LOCAL_SIG: u32 = 0x0403_4b50;
-const EOCD_LEN: usize = 22;
-const CENTRAL_LEN: usize = 46;
-const LOCAL_LEN: usize = 30;
-
-fn too_large(detail: impl Into<String>) -> Error {
-    Error::new(ErrorKind::InputTooLarge, "0.5", detail)
-}
-
-fn u16_at(data: &[u8], at: usize) -> Result<u16> {
-    data.get(at..at.saturating_add(2))
-        .and_then(|b| b.try_into().ok())
-        .map(u16::from_le_bytes)
-        .ok_or_else(|| {
-            Error::new(
-                ErrorKind::LayerInvalid,
-                "8.1",
-                format!("zip truncated at byte {at}"),
-            )
-        })
-}
-
-fn u32_at(data: &[u8], at: usize) -> Result<u32> {
-    data.get(at..at.saturating_add(4))
-        .and_then(|b| b.try_into().ok())
-        .map(u32::from_le_bytes)
-        .ok_or_else(|| {
-            Error::new(
-                ErrorKind::LayerInvalid,
-                "8.1",
-                format!("zip truncated at byte {at}"),
-            )
-        })
-}
-
-fn usize_of(n: u32) -> usize {
-    usize::try_from(n).unwrap_or(usize::MAX)
-}
-
-/// The CRC-32 (IEEE) table, computed at compile time.
-#[expect(
-    clippy::indexing_slicing,
-    reason = "const evaluation; i < 256 by the loop"
-)]
-const CRC_TABLE: [u32; 256] = {
-    let mut table = [0u32; 256];
-    let mut i = 0;
-    while i < 256 {
-        let mut crc = i as u32;
-        let mut bit = 0;
-        while bit < 8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-            bit += 1;
-        }
-        table[i] = crc;
-        i += 1;
-    }
-    table
+/// How a layer zip is read (step 8.1): a malformed one is `LayerInvalid`.
+const RULES: Rules = Rules {
+    invalid: ErrorKind::LayerInvalid,
+    step: "8.1",
+    max_entries: limits::LAYER_ENTRIES,
+    max_central_dir: limits::LAYER_ZIP as u64,
+    max_member: limits::LAYER_UNZIPPED as u64,
+    max_total: limits::LAYER_UNZIPPED as u64,
 };
-
-/// CRC-32 (IEEE), as zip stores it.
-fn crc32(data: &[u8]) -> u32 {
-    !data.iter().fold(!0u32, |crc, &b| {
-        let idx = usize::from((crc as u8) ^ b);
-        CRC_TABLE.get(idx).copied().unwrap_or(0) ^ (crc >> 8)
-    })
-}
-
-/// A zip member name that is a safe relative path (no traversal, no
-/// absolute or drive paths, no backslashes or control characters).
-fn check_name(raw: &[u8]) -> Result<(String, bool)> {
-    let name = std::str::from_utf8(raw).map_err(|_| {
-        Error::new(
-            ErrorKind::LayerInvalid,
-            "8.1",
-            format!("zip member name is not UTF-8: {raw:?}"),
-        )
-    })?;
-    let unsafe_name = || {
-        Error::new(
-            ErrorKind::LayerInvalid,
-            "8.1",
-            format!("unsafe zip member name {name:?}"),
-        )
-    };
-    if name.is_empty()
-        || name.starts_with('/')
-        || name.contains('\\')
-        || name.contains(':')
-        || name.chars().any(char::is_control)
-    {
-        return Err(unsafe_name());
-    }
-    let is_dir = name.ends_with('/');
-    let body = name.strip_suffix('/').unwrap_or(name);
-    if body
-        .split('/')
-        .any(|c| c.is_empty() || c == "." || c == "..")
-    {
-        return Err(unsafe_name());
-    }
-    Ok((name.to_owned(), is_dir))
-}
 
 /// One regular file of the zip, hashed; `RECORD`s and the manifest kept.
 struct Member {
@@ -156,224 +57,33 @@ fn record_dist_info(name: &str) -> Option<&str> {
 /// Read every member of the zip at `path` (step 8.1).
 fn read_zip(path: &Path) -> Result<BTreeMap<String, Member>> {
     let data = io::read_limited(path, limits::LAYER_ZIP, "layer")?;
-    let len = data.len();
-    if len < EOCD_LEN {
-        return Err(Error::new(
-            ErrorKind::LayerInvalid,
-            "8.1",
-            "not a zip file: too short",
-        ));
-    }
-    // The end record is in the last 22 + 65535 bytes; its comment must reach
-    // exactly the end of the file.
-    let lowest = len.saturating_sub(EOCD_LEN + usize::from(u16::MAX));
-    let eocd = (lowest..=len - EOCD_LEN)
-        .rev()
-        .find(|&at| {
-            u32_at(&data, at).ok() == Some(EOCD_SIG)
-                && u16_at(&data, at + 20).is_ok_and(|c| at + EOCD_LEN + usize::from(c) == len)
-        })
-        .ok_or_else(|| {
-            Error::new(
-                ErrorKind::LayerInvalid,
-                "8.1",
-                "not a zip file: no end of central directory",
-            )
-        })?;
-    let disk = u16_at(&data, eocd + 4)?;
-    let cd_disk = u16_at(&data, eocd + 6)?;
-    let here = u16_at(&data, eocd + 8)?;
-    let total = u16_at(&data, eocd + 10)?;
-    let cd_size = u32_at(&data, eocd + 12)?;
-    let cd_offset = u32_at(&data, eocd + 16)?;
-    if disk != 0 || cd_disk != 0 || here != total {
-        return Err(Error::new(
-            ErrorKind::LayerInvalid,
-            "8.1",
-            "multi-disk zips are not supported",
-        ));
-    }
-    if total == u16::MAX || cd_size == u32::MAX || cd_offset == u32::MAX {
-        return Err(Error::new(
-            ErrorKind::LayerInvalid,
-            "8.1",
-            "zip64 archives are not supported",
-        ));
-    }
-    let entries = usize::from(total);
-    if entries > limits::LAYER_ENTRIES {
-        return Err(too_large(format!(
-            "the layer has {entries} entries, over the {} limit",
-            limits::LAYER_ENTRIES
-        )));
-    }
-    let cd_end = usize_of(cd_offset).saturating_add(usize_of(cd_size));
-    if cd_end > eocd {
-        return Err(Error::new(
-            ErrorKind::LayerInvalid,
-            "8.1",
-            "central directory overruns the end record",
-        ));
-    }
-    let mut at = usize_of(cd_offset);
-    let mut declared_total = 0usize;
-    let mut raw = Vec::with_capacity(entries);
-    for _ in 0..entries {
-        if at.saturating_add(CENTRAL_LEN) > cd_end || u32_at(&data, at)? != CENTRAL_SIG {
-            return Err(Error::new(
-                ErrorKind::LayerInvalid,
-                "8.1",
-                format!("bad central directory entry at byte {at}"),
-            ));
-        }
-        let made_by = u16_at(&data, at + 4)?;
-        let flags = u16_at(&data, at + 8)?;
-        let method = u16_at(&data, at + 10)?;
-        let crc = u32_at(&data, at + 16)?;
-        let csize = usize_of(u32_at(&data, at + 20)?);
-        let usize_ = usize_of(u32_at(&data, at + 24)?);
-        let nlen = usize::from(u16_at(&data, at + 28)?);
-        let elen = usize::from(u16_at(&data, at + 30)?);
-        let clen = usize::from(u16_at(&data, at + 32)?);
-        let external = u32_at(&data, at + 38)?;
-        let local = usize_of(u32_at(&data, at + 42)?);
-        let name_raw = data
-            .get(at + CENTRAL_LEN..at + CENTRAL_LEN + nlen)
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::LayerInvalid,
-                    "8.1",
-                    "central directory name truncated",
-                )
-            })?;
-        let (name, is_dir) = check_name(name_raw)?;
-        if flags & 1 != 0 {
-            return Err(Error::new(
-                ErrorKind::LayerInvalid,
-                "8.1",
-                format!("{name:?} is encrypted"),
-            ));
-        }
-        if method != 0 && method != 8 {
-            return Err(Error::new(
-                ErrorKind::LayerInvalid,
-                "8.1",
-                format!(
-                    "{name:?} uses compression method {method}; only stored and deflate are read"
-                ),
-            ));
-        }
-        // Unix file type (made by Unix): regular files and directories only.
-        if made_by >> 8 == 3 {
-            let kind = (external >> 16) & 0o170_000;
-            if kind != 0 && kind != 0o100_000 && kind != 0o040_000 {
-                return Err(Error::new(
-                    ErrorKind::LayerInvalid,
-                    "8.1",
-                    format!("{name:?} is not a regular file or directory (a symlink?)"),
-                ));
-            }
-        }
-        declared_total = declared_total.saturating_add(usize_);
-        if declared_total > limits::LAYER_UNZIPPED {
-            return Err(too_large(format!(
-                "the layer unzips to more than the {}-byte limit",
-                limits::LAYER_UNZIPPED
-            )));
-        }
-        raw.push((name, is_dir, method, crc, csize, usize_, local));
-        at = at + CENTRAL_LEN + nlen + elen + clen;
-    }
-    if at != cd_end {
-        return Err(Error::new(
-            ErrorKind::LayerInvalid,
-            "8.1",
-            "central directory size does not match its entries",
-        ));
-    }
+    let mut zip = Archive::new(
+        std::io::Cursor::new(data),
+        &path.display().to_string(),
+        RULES,
+    )?;
     let mut members = BTreeMap::new();
-    let mut names = BTreeSet::new();
-    for (name, is_dir, method, crc, csize, size, local) in raw {
-        if !names.insert(name.clone()) {
-            return Err(Error::new(
-                ErrorKind::LayerInvalid,
-                "8.1",
-                format!("{name:?} appears twice in the zip"),
-            ));
-        }
-        if local.saturating_add(LOCAL_LEN) > usize_of(cd_offset)
-            || u32_at(&data, local)? != LOCAL_SIG
-        {
-            return Err(Error::new(
-                ErrorKind::LayerInvalid,
-                "8.1",
-                format!("bad local header for {name:?}"),
-            ));
-        }
-        let nlen = usize::from(u16_at(&data, local + 26)?);
-        let elen = usize::from(u16_at(&data, local + 28)?);
-        if data.get(local + LOCAL_LEN..local + LOCAL_LEN + nlen) != Some(name.as_bytes()) {
-            return Err(Error::new(
-                ErrorKind::LayerInvalid,
-                "8.1",
-                format!("local header name differs from the central directory for {name:?}"),
-            ));
-        }
-        let start = local + LOCAL_LEN + nlen + elen;
-        let body = data
-            .get(start..start.saturating_add(csize))
-            .filter(|_| start.saturating_add(csize) <= usize_of(cd_offset))
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::LayerInvalid,
-                    "8.1",
-                    format!("{name:?} data overruns the archive"),
-                )
-            })?;
-        if is_dir {
-            if size != 0 {
-                return Err(Error::new(
-                    ErrorKind::LayerInvalid,
-                    "8.1",
-                    format!("directory {name:?} has content"),
-                ));
-            }
+    for entry in zip.entries().to_vec() {
+        if entry.is_dir() {
             continue;
         }
-        let content = if method == 0 {
-            body.to_vec()
+        let keep = is_record(&entry.name) || entry.name == MANIFEST;
+        let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+        let mut kept = Vec::new();
+        if keep {
+            kept = zip.read(&entry, limits::DOC as u64)?;
+            ctx.update(&kept);
         } else {
-            miniz_oxide::inflate::decompress_to_vec_with_limit(body, size).map_err(|_| {
-                Error::new(
-                    ErrorKind::LayerInvalid,
-                    "8.1",
-                    format!("{name:?} does not inflate to its declared size"),
-                )
-            })?
-        };
-        if content.len() != size || crc32(&content) != crc {
-            return Err(Error::new(
-                ErrorKind::LayerInvalid,
-                "8.1",
-                format!("{name:?}: size or CRC-32 differs from the zip directory"),
-            ));
+            zip.stream(&entry, &mut |b| ctx.update(b))?;
         }
-        let digest = ring::digest::digest(&ring::digest::SHA256, &content);
         let mut sha256 = [0u8; 32];
-        sha256.copy_from_slice(digest.as_ref());
-        let keep = is_record(&name) || name == MANIFEST;
-        if keep && size > limits::DOC {
-            return Err(too_large(format!(
-                "{name:?} is over the {}-byte limit",
-                limits::DOC
-            )));
-        }
+        sha256.copy_from_slice(ctx.finish().as_ref());
         members.insert(
-            name,
+            entry.name,
             Member {
                 sha256,
-                size,
-                kept: keep.then_some(content),
+                size: usize::try_from(entry.size).unwrap_or(usize::MAX),
+                kept: keep.then_some(kept),
             },
         );
     }
@@ -654,6 +364,11 @@ pub fn check_layer(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::zip::{crc32, CENTRAL_SIG, EOCD_SIG, LOCAL_SIG};
+
+    fn check_name(raw: &[u8]) -> Result<String> {
+        crate::zip::check_name(raw, 0x800, &RULES)
+    }
 
     /// A stored (uncompressed) zip of `entries`; `declared` overrides every
     /// member's uncompressed size in the central directory.
@@ -738,7 +453,10 @@ mod tests {
     #[test]
     fn a_layer_checks_and_a_changed_file_is_a_mismatch() {
         let ok = check(&layer(b"x = 1\n"));
-        assert_eq!(ok.ok().and_then(|v| v.get("files").cloned()), Some(json!(1)));
+        assert_eq!(
+            ok.ok().and_then(|v| v.get("files").cloned()),
+            Some(json!(1))
+        );
         let bad = check(&layer(b"x = 2\n")).err();
         assert_eq!(
             bad.as_ref().map(Error::kind),
@@ -752,11 +470,6 @@ mod tests {
         let huge = u32::try_from(limits::LAYER_UNZIPPED).unwrap_or(u32::MAX - 1) + 1;
         let e = check(&zip(&[("python/a.py", b"x")], Some(huge))).err();
         assert_eq!(e.map(|e| e.kind()), Some(ErrorKind::InputTooLarge));
-    }
-
-    #[test]
-    fn crc32_matches_the_standard_check_value() {
-        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
     }
 
     #[test]

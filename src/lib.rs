@@ -25,6 +25,7 @@ pub mod trust_root;
 mod tsr;
 pub mod verify;
 pub mod wheel;
+pub mod zip;
 
 #[cfg(feature = "python")]
 mod python;
