@@ -17,7 +17,7 @@ import sys
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from slsa_verify import _core, errors
 
@@ -29,9 +29,9 @@ DEFAULT_PORT = 8740
 _CLIENT_TIMEOUT = 120  # seconds a client may take to send its request
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+def add_parser(sub: argparse._SubParsersAction[Any]) -> argparse.ArgumentParser:
     """The ``serve`` subcommand; the policy and trust-root flags are added by the caller."""
-    p = sub.add_parser(
+    p: argparse.ArgumentParser = sub.add_parser(
         "serve",
         help="run a verifying package index on 127.0.0.1 for pip, uv, Poetry or PDM",
         description=(
@@ -121,7 +121,9 @@ class _Console:
             self._stream.flush()
 
 
-def _handler(core: _core.Server, console: _Console) -> type[BaseHTTPRequestHandler]:
+def _handler(  # noqa: C901 (one method per route, kept together)
+    core: _core.Server, console: _Console
+) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "pip-verify-serve"
         timeout = _CLIENT_TIMEOUT
@@ -138,8 +140,7 @@ def _handler(core: _core.Server, console: _Console) -> type[BaseHTTPRequestHandl
                 self.wfile.write(body)
 
         def _base(self) -> str:
-            host, port = self.server.server_address[:2]
-            return f"http://{host}:{port}"
+            return cast("_Server", self.server).base
 
         def do_HEAD(self) -> None:
             self.do_GET()
@@ -205,6 +206,7 @@ def _handler(core: _core.Server, console: _Console) -> type[BaseHTTPRequestHandl
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
+    base = ""  # http://HOST:PORT, set once bound
 
 
 def default_upstreams(args: argparse.Namespace) -> list[str]:
@@ -242,6 +244,8 @@ def run(
         raise errors.UsageError("--retries must be between 0 and 10")
     if not 0 <= args.port <= 65535:
         raise errors.UsageError("--port must be between 0 and 65535")
+    if ":" in args.host:
+        raise errors.UsageError("--host takes an IPv4 address or a host name")
     upstreams = args.upstream or default_upstreams(args)
     if not upstreams:
         raise errors.UsageError("no upstream index: give --upstream URL")
@@ -263,7 +267,8 @@ def run(
     except OSError as err:
         raise errors.UsageError(f"cannot listen on {args.host}:{args.port}: {err}") from err
     with httpd:
-        host, port = httpd.server_address[:2]
+        host, port = args.host, httpd.server_port
+        httpd.base = f"http://{host}:{port}"
         out.write(f"http://{host}:{port}/simple/\n")
         out.flush()
         console.line(

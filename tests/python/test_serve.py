@@ -89,9 +89,18 @@ class Serve:
 def pip_verify_serve(upstream: str, tmp: Path, *extra: str) -> Iterator[Serve]:
     log = tmp / f"serve-{time.monotonic_ns()}.log"
     with log.open("w") as err:
-        proc = subprocess.Popen(  # noqa: S603 (argv list)
-            [sys.executable, "-m", "slsa_verify", "serve", "--upstream", upstream,
-             "--port", "0", *extra],
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "slsa_verify",
+                "serve",
+                "--upstream",
+                upstream,
+                "--port",
+                "0",
+                *extra,
+            ],
             stdout=subprocess.PIPE,
             stderr=err,
             text=True,
@@ -124,7 +133,7 @@ def pip_install(target: str, url: str, *reqs: str) -> subprocess.CompletedProces
 
 def get(url: str, timeout: float = 60) -> tuple[int, bytes]:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:  # noqa: S310 (loopback)
+        with urllib.request.urlopen(url, timeout=timeout) as r:
             return r.status, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.read()
@@ -135,7 +144,7 @@ def uv() -> str | None:
     if found:
         return found
     try:
-        from uv import find_uv_bin  # type: ignore[import-not-found]  # noqa: PLC0415
+        from uv import find_uv_bin  # type: ignore[import-not-found]
     except ImportError:
         return None
     return str(find_uv_bin())
@@ -153,7 +162,7 @@ def test_pip_installs_through_serve_bound_to_loopback(target: str, tmp_path: Pat
 
 
 def test_default_host_is_loopback() -> None:
-    from slsa_verify._cli import build_parser  # noqa: PLC0415
+    from slsa_verify._cli import build_parser
 
     args = build_parser().parse_args(["serve", "--upstream", "http://127.0.0.1:9/simple"])
     assert args.host == "127.0.0.1"
@@ -165,8 +174,16 @@ def test_uv_installs_through_serve(target: str, tmp_path: Path) -> None:
         pytest.skip("uv is not installed (pip install uv)")
     with serve(Index([abi3info()])) as upstream, pip_verify_serve(upstream, tmp_path, *POLICY) as s:
         proc = subprocess.run(
-            [uv_bin, "pip", "install", "--python", target, "--index-url", s.url,
-             "abi3info==2024.10.8"],
+            [
+                uv_bin,
+                "pip",
+                "install",
+                "--python",
+                target,
+                "--index-url",
+                s.url,
+                "abi3info==2024.10.8",
+            ],
             capture_output=True,
             text=True,
             check=False,
@@ -204,9 +221,10 @@ def test_unattested_six_needs_allow_unattested(target: str, tmp_path: Path) -> N
     console = _refused(target, tmp_path, [six()], "six==1.16.0")
     assert "REFUSED six-1.16.0-py3-none-any.whl: NoAttestations" in console
     assert "--allow-unattested six" in console
-    with serve(Index([six()])) as upstream, pip_verify_serve(
-        upstream, tmp_path, "--allow-unattested", "six"
-    ) as s:
+    with (
+        serve(Index([six()])) as upstream,
+        pip_verify_serve(upstream, tmp_path, "--allow-unattested", "six") as s,
+    ):
         proc = pip_install(target, s.url, "six==1.16.0")
         assert proc.returncode == 0, proc.stderr + s.console()
     assert [p["name"] for p in pip_list(target)] == ["six"]
@@ -263,10 +281,10 @@ def test_a_cached_file_is_not_served_under_another_policy(tmp_path: Path) -> Non
 def test_page_points_back_and_keeps_hashes(tmp_path: Path) -> None:
     d = abi3info()
     with serve(Index([d, six()])) as upstream, pip_verify_serve(upstream, tmp_path) as s:
-        req = urllib.request.Request(  # noqa: S310 (loopback)
+        req = urllib.request.Request(
             s.url + "abi3info/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}
         )
-        with urllib.request.urlopen(req, timeout=30) as r:  # noqa: S310
+        with urllib.request.urlopen(req, timeout=30) as r:
             assert r.headers["Content-Type"] == "application/vnd.pypi.simple.v1+json"
             page = json.loads(r.read())
         assert get(s.url + "no-such-project/")[0] == 404
@@ -284,9 +302,10 @@ def test_100_concurrent_requests_and_a_stalled_upstream(tmp_path: Path) -> None:
     stalled.fault = "file-stall"
     index = Index([d, stalled])
     index.stall_seconds = 30.0
-    with serve(index) as upstream, pip_verify_serve(
-        upstream, tmp_path, *POLICY, "--timeout", "2", "--retries", "0"
-    ) as s:
+    with (
+        serve(index) as upstream,
+        pip_verify_serve(upstream, tmp_path, *POLICY, "--timeout", "2", "--retries", "0") as s,
+    ):
         url = s.file_url("abi3info", d)
         with ThreadPoolExecutor(max_workers=101) as pool:
             stall = pool.submit(get, s.file_url("stalls", stalled))
