@@ -7,6 +7,7 @@ it is installed) to install into a fresh venv.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -17,6 +18,7 @@ import time
 import urllib.error
 import urllib.request
 import venv
+import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -327,3 +329,89 @@ def test_ctrl_c_stops_the_server(tmp_path: Path) -> None:
         s.proc.send_signal(signal.SIGINT)
         assert s.proc.wait(timeout=10) == 130
         assert "interrupted" in s.console()
+
+
+def _json_page(url: str) -> dict[str, object]:
+    req = urllib.request.Request(url, headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        doc: dict[str, object] = json.loads(r.read())
+        return doc
+
+
+def _metadata_of(wheel: Path) -> bytes:
+    with zipfile.ZipFile(wheel) as zf:
+        return zf.read("abi3info-2024.10.8.dist-info/METADATA")
+
+
+def test_metadata_served_is_the_verified_wheels(target: str, tmp_path: Path) -> None:
+    meta = _metadata_of(WHEEL)
+    d = abi3info()
+    d.json_extra = {
+        "core-metadata": {"sha256": hashlib.sha256(meta).hexdigest()},
+        "requires-python": ">=3.8",
+        "yanked": "a reason",
+    }
+    with serve(Index([d])) as upstream, pip_verify_serve(upstream, tmp_path, *POLICY) as s:
+        [f] = _json_page(s.url + "abi3info/")["files"]  # type: ignore[misc]
+        assert f["core-metadata"] == {"sha256": hashlib.sha256(meta).hexdigest()}
+        assert f["requires-python"] == ">=3.8"
+        assert f["yanked"] == "a reason"
+        assert get(s.file_url("abi3info", d) + ".metadata") == (200, meta)
+        # pip resolves from that metadata, then installs the verified wheel
+        proc = pip_install(target, s.url, "abi3info==2024.10.8")
+        assert proc.returncode == 0, proc.stderr + s.console()
+
+
+def test_metadata_hash_that_is_not_the_verified_wheels_is_refused(tmp_path: Path) -> None:
+    d = abi3info()
+    d.json_extra = {"core-metadata": {"sha256": "0" * 64}}
+    with serve(Index([d])) as upstream, pip_verify_serve(upstream, tmp_path, *POLICY) as s:
+        status, body = get(s.file_url("abi3info", d) + ".metadata")
+        console = s.console()
+    assert status == 403
+    assert b"MetadataMismatch" in body
+    assert f"REFUSED {ABI3INFO}.metadata: MetadataMismatch" in console
+
+
+def test_direct_url_dependency_is_refused(tmp_path: Path) -> None:
+    evil = make_wheel(
+        "evil", "1.0", requires=["dep @ https://example.invalid/dep-1.0-py3-none-any.whl"]
+    )
+    with (
+        serve(Index([evil])) as upstream,
+        pip_verify_serve(upstream, tmp_path, "--allow-unattested", "evil") as s,
+    ):
+        status, body = get(s.file_url("evil", evil))
+    assert status == 403
+    assert b"UsageError" in body
+    assert b"direct URL" in body
+
+
+def test_sdists_only_with_allow_sdist(tmp_path: Path) -> None:
+    sdist = Dist("abi3info", "2024.10.8", "abi3info-2024.10.8.tar.gz", b"not really a tarball")
+    with serve(Index([abi3info(), sdist])) as upstream:
+        with pip_verify_serve(upstream, tmp_path, *POLICY) as s:
+            names = [f["filename"] for f in _json_page(s.url + "abi3info/")["files"]]  # type: ignore[attr-defined]
+            status, body = get(s.file_url("abi3info", sdist))
+        assert names == [ABI3INFO]
+        assert status == 403
+        assert b"--allow-sdist" in body
+        with pip_verify_serve(upstream, tmp_path, *POLICY, "--allow-sdist") as s:
+            names = [f["filename"] for f in _json_page(s.url + "abi3info/")["files"]]  # type: ignore[attr-defined]
+            status, body = get(s.file_url("abi3info", sdist))
+        assert names == [ABI3INFO, sdist.filename]
+        assert status == 403  # listed, but it has no provenance: never served unverified
+        assert b"NoAttestations" in body
+
+
+def test_upstream_credentials_never_appear(tmp_path: Path) -> None:
+    with serve(Index([abi3info(), six()])) as upstream:
+        secret = upstream.replace("http://", "http://alice:s3cr3t-t0ken@")
+        with pip_verify_serve(secret, tmp_path) as s:
+            page = get(s.url + "abi3info/")[1] + get(s.url + "six/")[1]
+            refused = get(s.file_url("six", six()))
+            console = s.console()
+    assert refused[0] == 403
+    for text in (page, refused[1], console.encode()):
+        assert b"s3cr3t" not in text
+        assert b"alice" not in text
