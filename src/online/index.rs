@@ -270,6 +270,8 @@ struct Links {
     pending_base: Option<String>,
     /// Inside `<a>…</a>`: text is the label.
     open: bool,
+    /// The attribute being read is the anchor's first `data-yanked`.
+    yank_first: bool,
 }
 
 #[derive(Default, PartialEq, Eq, Clone, Copy)]
@@ -296,6 +298,12 @@ impl Links {
             CallbackEvent::AttributeName { name } => {
                 self.attr.clear();
                 self.attr.extend_from_slice(name);
+                // `data-yanked` may have no value (`data-yanked` or `=""`)
+                self.yank_first =
+                    self.tag == Tag::A && name == b"data-yanked" && self.pending.yanked.is_none();
+                if self.yank_first {
+                    self.pending.yanked = Some(String::new());
+                }
             }
             CallbackEvent::AttributeValue { value } => {
                 let text = || String::from_utf8_lossy(value).into_owned();
@@ -310,7 +318,7 @@ impl Links {
                     (Tag::A, b"data-requires-python") if self.pending.requires_python.is_none() => {
                         self.pending.requires_python = Some(text());
                     }
-                    (Tag::A, b"data-yanked") if self.pending.yanked.is_none() => {
+                    (Tag::A, b"data-yanked") if self.yank_first => {
                         self.pending.yanked = Some(text());
                     }
                     (Tag::A, b"data-core-metadata" | b"data-dist-info-metadata")
@@ -607,7 +615,9 @@ mod tests {
             ]
         );
         let html = r#"<a href="a-1.whl#sha256=AA" data-requires-python="&gt;=3.9" data-yanked="" data-core-metadata="sha256=DD">a-1.whl</a>
-<a href="a-2.whl" data-dist-info-metadata="true">a-2.whl</a>"#;
+<a href="a-2.whl" data-dist-info-metadata="true">a-2.whl</a>
+<a href="a-3.whl" data-yanked data-yanked="no">a-3.whl</a>
+<a href="a-4.whl" data-yanked="bad build" data-core-metadata="false">a-4.whl</a>"#;
         let files = parse_html(html, &page("http://127.0.0.1:1/simple/a/"));
         let got: Vec<_> = files
             .iter()
@@ -628,6 +638,8 @@ mod tests {
                     Some(Some("dd".into()))
                 ),
                 (None, None, Some(None)),
+                (None, Some(String::new()), None),
+                (None, Some("bad build".into()), None),
             ]
         );
     }
