@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Install timings (issue 15): `pip-verify install` and `pip install` through
-`pip-verify serve` against plain `pip install`, and `uv pip install` through
-`serve` against plain uv when uv is installed, on one loopback index holding
-the real abi3info wheel and provenance; a fresh target venv per run, pairs
-interleaved, medians reported. Reports only.
+# ruff: noqa: INP001  (a script run by `nox -s bench`, not a package)
+"""Install timings (issue 15), reports only.
+
+`pip-verify install` and `pip install` through `pip-verify serve` against plain
+`pip install`, and `uv pip install` through `serve` against plain uv when uv is
+installed, on one loopback index holding the real abi3info wheel and provenance;
+a fresh target venv per run, runs interleaved, medians reported.
 
     python benchmarks/install_bench.py [--pairs N]
 """
@@ -45,6 +47,7 @@ def _timed(argv: list[str]) -> float:
 
 
 def main() -> None:
+    """Print one row per installer and path."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--pairs", type=int, default=5)
     pairs = parser.parse_args().pairs
