@@ -42,7 +42,9 @@ def _fresh(tmp: Path, n: int) -> str:
 
 def _timed(argv: list[str]) -> float:
     start = time.perf_counter()
-    subprocess.run(argv, check=True, capture_output=True)  # noqa: S603 (argv list)
+    proc = subprocess.run(argv, check=False, capture_output=True, text=True)  # noqa: S603
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed:\n{proc.stdout}{proc.stderr}")
     return time.perf_counter() - start
 
 

@@ -162,6 +162,10 @@ def _handler(index: Index) -> type[BaseHTTPRequestHandler]:
             else:
                 self._send(200, body, ctype)
 
+        def do_HEAD(self) -> None:
+            # uv asks for range support with HEAD first; 405 makes it GET the whole file
+            self._send(405, b"", "text/plain")
+
         def do_GET(self) -> None:
             index.hits.append(self.path)
             tls = isinstance(self.server.socket, ssl.SSLSocket)
