@@ -338,6 +338,9 @@ def bench(session: nox.Session) -> None:
             continue
         floors += ["--floor", out]
     session.run("python", "benchmarks/bench.py", *floors, *session.posargs)
+    # the install row (issue 15): pip-verify install / serve against plain pip and uv
+    session.install("uv")
+    session.run("python", "benchmarks/install_bench.py")
 
 
 TRUST_REFRESH = """

@@ -208,6 +208,36 @@ pub fn check_metadata(wheel: &Path, metadata_json: &str) -> Result<()> {
     Ok(())
 }
 
+/// The `METADATA` of a (verified) wheel, as its bytes.
+///
+/// # Errors
+/// `MetadataMismatch` when the wheel has no single `*.dist-info/METADATA`;
+/// `ArtifactNameInvalid` or `InputTooLarge` for an unreadable wheel.
+pub fn wheel_metadata(wheel: &Path) -> Result<Vec<u8>> {
+    let mut w = Wheel::open(wheel)?;
+    let info = w.dist_info()?;
+    let member = w.member(&format!("{info}/METADATA")).ok_or_else(|| {
+        mismatch(
+            ErrorKind::MetadataMismatch,
+            format!("the wheel has no {info}/METADATA"),
+        )
+    })?;
+    w.read_small(&member)
+}
+
+/// The `Requires-Dist` entries of `metadata` that name a direct URL
+/// (`name @ url`, PEP 508), which bypass the index and its provenance.
+#[must_use]
+pub fn direct_url_requirements(metadata: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(metadata);
+    parse_headers(&text)
+        .into_iter()
+        .filter(|(k, _)| k == "requires-dist")
+        .map(|(_, v)| v.trim().to_owned())
+        .filter(|v| v.split(';').next().unwrap_or("").contains('@'))
+        .collect()
+}
+
 /// Where pip puts a member: `Some(relative path under the site directory)`
 /// for the files copied verbatim, `None` for the ones it rewrites or moves
 /// elsewhere (`RECORD`, `*.data/scripts|headers|data`).

@@ -182,6 +182,12 @@ def build_parser() -> argparse.ArgumentParser:
     from slsa_verify import _layer  # noqa: PLC0415 (issue 17; imports this module)
 
     _layer.add_parsers(sub)
+    from slsa_verify import _serve  # noqa: PLC0415 (issue 15)
+
+    serve = _serve.add_parser(sub)
+    _trust_cli.add_refresh_flags(serve)
+    _add_policy_flags(serve)
+    _add_root_flags(serve)
     return parser
 
 
@@ -604,6 +610,12 @@ def _dispatch(
         return _install.run(opts, install=install, as_json=as_json, out=out, errout=errout)
     if pip_args:
         raise errors.UsageError("`-- PIP-ARGS` only goes with install")
+    if args.command == "serve":  # issue 15
+        from slsa_verify import _serve  # noqa: PLC0415
+
+        _trust_cli.maybe_refresh(args, errout)
+        policy = _optional_policy(args)
+        return _serve.run(args, policy, _trusted_root(args), out=out, errout=errout)
     if args.command == "verify-release":
         _trust_cli.maybe_refresh(args, errout)
         release = _install.ReleaseOptions(

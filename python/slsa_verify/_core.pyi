@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: Apache-2.0
 # Hand-written stub for the Rust extension; checked by stubtest (nox -s typing).
 import os
+from pathlib import Path
 from typing import final
 
 __all__ = [
     "Fetcher",
+    "Server",
     "TrustedRoot",
     "__version__",
     "check_installed",
@@ -98,6 +100,28 @@ class Fetcher:
         trusted_root: TrustedRoot | None = None,
     ) -> Fetcher: ...
     def fetch(self, project: str, version: str, url: str, sha256: str, requested: bool) -> str: ...
+
+@final
+class Server:
+    def __new__(
+        cls,
+        *,
+        upstreams: list[str],
+        policy: str | None = None,
+        allow_unattested: list[str] = ...,
+        allow_sdist: bool = False,
+        cache_dir: str | os.PathLike[str] | None = None,
+        timeout: float = 15.0,
+        retries: int = 3,
+        cert: str | os.PathLike[str] | None = None,
+        proxy: str | None = None,
+        trusted_root: TrustedRoot | None = None,
+    ) -> Server: ...
+    @property
+    def cache_dir(self) -> Path: ...
+    def page(self, project: str, base: str) -> str | None: ...
+    def file(self, project: str, sha256: str, filename: str) -> Path: ...
+    def metadata(self, project: str, sha256: str, filename: str) -> bytes: ...
 
 def verify_release(
     *,

@@ -30,6 +30,20 @@ pub struct IndexFile {
     pub provenance: Option<Option<String>>,
 }
 
+/// A listed file with the fields a verifying index passes on to installers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageFile {
+    /// The file, its URL, hash and provenance link.
+    pub file: IndexFile,
+    /// `requires-python` (`data-requires-python`), if given.
+    pub requires_python: Option<String>,
+    /// `Some(reason)` (possibly empty) when the file is yanked.
+    pub yanked: Option<String>,
+    /// PEP 658/714 metadata: `None` not offered, `Some(None)` offered without
+    /// a hash, `Some(Some(hex))` offered with its sha256.
+    pub core_metadata: Option<Option<String>>,
+}
+
 /// The PEP 691 `Accept` header: JSON preferred, HTML accepted.
 pub const ACCEPT: &str =
     "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1";
@@ -45,6 +59,17 @@ fn bad(detail: String) -> Error {
 /// # Errors
 /// `NetworkError` when the page is neither valid PEP 691 JSON nor HTML.
 pub fn parse_page(body: &[u8], content_type: &str, page_url: &str) -> Result<Vec<IndexFile>> {
+    Ok(parse_page_full(body, content_type, page_url)?
+        .into_iter()
+        .map(|f| f.file)
+        .collect())
+}
+
+/// [`parse_page`] with the requires-python, yanked and metadata fields.
+///
+/// # Errors
+/// `NetworkError` when the page is neither valid PEP 691 JSON nor HTML.
+pub fn parse_page_full(body: &[u8], content_type: &str, page_url: &str) -> Result<Vec<PageFile>> {
     let page = Url::parse(page_url).map_err(|e| bad(format!("{page_url}: {e}")))?;
     if content_type.contains("json") {
         parse_json(body, &page)
@@ -72,6 +97,55 @@ struct JsonFile<'a> {
     hashes: Option<Hashes<'a>>,
     #[serde(default, borrow, deserialize_with = "present")]
     provenance: Option<Option<Cow<'a, str>>>,
+    #[serde(default, rename = "requires-python")]
+    requires_python: Option<String>,
+    #[serde(default)]
+    yanked: Option<BoolOrText>,
+    #[serde(default, rename = "core-metadata")]
+    core_metadata: Option<MetaLink>,
+    #[serde(default, rename = "dist-info-metadata")]
+    dist_info_metadata: Option<MetaLink>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum BoolOrText {
+    Bool(bool),
+    Text(String),
+}
+
+#[derive(Deserialize)]
+struct OwnedHashes {
+    #[serde(default)]
+    sha256: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum MetaLink {
+    Bool(bool),
+    Hashes(OwnedHashes),
+}
+
+impl MetaLink {
+    fn offered(self) -> Option<Option<String>> {
+        match self {
+            Self::Bool(false) => None,
+            Self::Bool(true) => Some(None),
+            Self::Hashes(h) => Some(h.sha256.map(|h| h.to_ascii_lowercase())),
+        }
+    }
+}
+
+/// `data-core-metadata="true"` or `"sha256=<hex>"`.
+fn html_meta(value: &str) -> Option<Option<String>> {
+    match value.trim() {
+        "false" => None,
+        v => Some(
+            v.strip_prefix("sha256=")
+                .map(|h| h.trim().to_ascii_lowercase()),
+        ),
+    }
 }
 
 #[derive(Deserialize)]
@@ -89,7 +163,7 @@ where
     T::deserialize(d).map(Some)
 }
 
-fn parse_json(body: &[u8], page: &Url) -> Result<Vec<IndexFile>> {
+fn parse_json(body: &[u8], page: &Url) -> Result<Vec<PageFile>> {
     let doc: JsonPage<'_> = serde_json::from_slice(body).map_err(|e| {
         bad(format!(
             "{}: not a PEP 691 project page: {e}",
@@ -105,11 +179,25 @@ fn parse_json(body: &[u8], page: &Url) -> Result<Vec<IndexFile>> {
             .map(|h| h.to_ascii_lowercase())
             .or(fragment_hash);
         let provenance = f.provenance.map(|p| p.map(|p| resolve(page, &p)));
-        out.push(IndexFile {
-            filename: f.filename.into_owned(),
-            url,
-            sha256,
-            provenance,
+        let yanked = match f.yanked {
+            None | Some(BoolOrText::Bool(false)) => None,
+            Some(BoolOrText::Bool(true)) => Some(String::new()),
+            Some(BoolOrText::Text(t)) => Some(t),
+        };
+        let core_metadata = f
+            .core_metadata
+            .or(f.dist_info_metadata)
+            .and_then(MetaLink::offered);
+        out.push(PageFile {
+            file: IndexFile {
+                filename: f.filename.into_owned(),
+                url,
+                sha256,
+                provenance,
+            },
+            requires_python: f.requires_python,
+            yanked,
+            core_metadata,
         });
     }
     Ok(out)
@@ -163,6 +251,9 @@ pub fn last_segment(url: &str) -> String {
 struct Anchor {
     href: Option<String>,
     provenance: Option<String>,
+    requires_python: Option<String>,
+    yanked: Option<String>,
+    core_metadata: Option<String>,
     label: Vec<u8>,
 }
 
@@ -179,6 +270,8 @@ struct Links {
     pending_base: Option<String>,
     /// Inside `<a>…</a>`: text is the label.
     open: bool,
+    /// The attribute being read is the anchor's first `data-yanked`.
+    yank_first: bool,
 }
 
 #[derive(Default, PartialEq, Eq, Clone, Copy)]
@@ -205,6 +298,12 @@ impl Links {
             CallbackEvent::AttributeName { name } => {
                 self.attr.clear();
                 self.attr.extend_from_slice(name);
+                // `data-yanked` may have no value (`data-yanked` or `=""`)
+                self.yank_first =
+                    self.tag == Tag::A && name == b"data-yanked" && self.pending.yanked.is_none();
+                if self.yank_first {
+                    self.pending.yanked = Some(String::new());
+                }
             }
             CallbackEvent::AttributeValue { value } => {
                 let text = || String::from_utf8_lossy(value).into_owned();
@@ -215,6 +314,17 @@ impl Links {
                     }
                     (Tag::A, b"data-provenance") if self.pending.provenance.is_none() => {
                         self.pending.provenance = Some(text());
+                    }
+                    (Tag::A, b"data-requires-python") if self.pending.requires_python.is_none() => {
+                        self.pending.requires_python = Some(text());
+                    }
+                    (Tag::A, b"data-yanked") if self.yank_first => {
+                        self.pending.yanked = Some(text());
+                    }
+                    (Tag::A, b"data-core-metadata" | b"data-dist-info-metadata")
+                        if self.pending.core_metadata.is_none() =>
+                    {
+                        self.pending.core_metadata = Some(text());
                     }
                     (Tag::Base, b"href") if self.pending_base.is_none() => {
                         self.pending_base = Some(text());
@@ -244,7 +354,7 @@ impl Links {
     }
 }
 
-fn parse_html(text: &str, page: &Url) -> Vec<IndexFile> {
+fn parse_html(text: &str, page: &Url) -> Vec<PageFile> {
     let mut links = Links::default();
     let mut emitter =
         CallbackEmitter::new(|event: CallbackEvent<'_>, _span: html5gum::Span<()>| {
@@ -268,11 +378,16 @@ fn parse_html(text: &str, page: &Url) -> Vec<IndexFile> {
                 label
             };
             let provenance = a.provenance.map(|p| Some(resolve(base, &p)));
-            Some(IndexFile {
-                filename,
-                url,
-                sha256,
-                provenance,
+            Some(PageFile {
+                file: IndexFile {
+                    filename,
+                    url,
+                    sha256,
+                    provenance,
+                },
+                requires_python: a.requires_python,
+                yanked: a.yanked,
+                core_metadata: a.core_metadata.as_deref().and_then(html_meta),
             })
         })
         .collect()
@@ -344,6 +459,9 @@ mod tests {
 
     fn html(text: &str) -> Vec<IndexFile> {
         parse_html(text, &page("https://h.example/simple/a/"))
+            .into_iter()
+            .map(|f| f.file)
+            .collect()
     }
 
     #[test]
@@ -468,12 +586,72 @@ mod tests {
     }
 
     #[test]
+    fn keeps_requires_python_yanked_and_metadata() {
+        let doc = br#"{"files":[
+ {"filename":"a-1.whl","url":"a-1.whl","hashes":{},"requires-python":">=3.8","yanked":"broken","core-metadata":{"sha256":"CC"}},
+ {"filename":"a-2.whl","url":"a-2.whl","hashes":{},"yanked":true,"dist-info-metadata":true},
+ {"filename":"a-3.whl","url":"a-3.whl","hashes":{},"yanked":false,"core-metadata":false}]}"#;
+        let files = parse_json(doc, &page("http://127.0.0.1:1/simple/a/")).unwrap_or_default();
+        let got: Vec<_> = files
+            .iter()
+            .map(|f| {
+                (
+                    f.requires_python.clone(),
+                    f.yanked.clone(),
+                    f.core_metadata.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    Some(">=3.8".into()),
+                    Some("broken".into()),
+                    Some(Some("cc".into()))
+                ),
+                (None, Some(String::new()), Some(None)),
+                (None, None, None),
+            ]
+        );
+        let html = r#"<a href="a-1.whl#sha256=AA" data-requires-python="&gt;=3.9" data-yanked="" data-core-metadata="sha256=DD">a-1.whl</a>
+<a href="a-2.whl" data-dist-info-metadata="true">a-2.whl</a>
+<a href="a-3.whl" data-yanked data-yanked="no">a-3.whl</a>
+<a href="a-4.whl" data-yanked="bad build" data-core-metadata="false">a-4.whl</a>"#;
+        let files = parse_html(html, &page("http://127.0.0.1:1/simple/a/"));
+        let got: Vec<_> = files
+            .iter()
+            .map(|f| {
+                (
+                    f.requires_python.clone(),
+                    f.yanked.clone(),
+                    f.core_metadata.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    Some(">=3.9".into()),
+                    Some(String::new()),
+                    Some(Some("dd".into()))
+                ),
+                (None, None, Some(None)),
+                (None, Some(String::new()), None),
+                (None, Some("bad build".into()), None),
+            ]
+        );
+    }
+
+    #[test]
     fn parses_pep691_json_null_and_absent_provenance() {
         let doc = br#"{"meta":{"api-version":"1.1"},"name":"a","files":[
  {"filename":"a-1.whl","url":"/f/a-1.whl","hashes":{"sha256":"AA"},"provenance":null,"yanked":false},
  {"filename":"a-2.whl","url":"/f/a-2.whl","hashes":{}},
  {"filename":"a-3.whl","url":"/f/a-3.whl#sha256=BB","provenance":"../../p/a-3"}]}"#;
-        let files = parse_json(doc, &page("http://127.0.0.1:1/simple/a/")).unwrap_or_default();
+        let full = parse_json(doc, &page("http://127.0.0.1:1/simple/a/")).unwrap_or_default();
+        let files: Vec<IndexFile> = full.into_iter().map(|f| f.file).collect();
         assert_eq!(files.len(), 3);
         assert_eq!(
             files.first().map(|f| f.provenance.clone()),

@@ -6,6 +6,7 @@
 pub mod http;
 pub mod index;
 pub mod release;
+pub mod serve;
 pub mod tuf;
 
 use std::path::{Path, PathBuf};

@@ -508,6 +508,116 @@ fn make_http(
     })
 }
 
+/// `pip-verify serve`: the verifying index's decisions (pages, files, metadata).
+#[cfg(feature = "online")]
+#[pyclass(name = "Server", module = "slsa_verify._core", frozen)]
+struct PyServer {
+    inner: std::sync::Arc<crate::online::serve::Server>,
+    cache: PathBuf,
+}
+
+#[cfg(feature = "online")]
+#[pymethods]
+impl PyServer {
+    #[new]
+    #[pyo3(signature = (*, upstreams, policy=None, allow_unattested=Vec::new(), allow_sdist=false, cache_dir=None, timeout=15.0, retries=3, cert=None, proxy=None, trusted_root=None))]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "keyword-only constructor mirroring the CLI"
+    )]
+    fn new(
+        py: Python<'_>,
+        upstreams: Vec<String>,
+        policy: Option<String>,
+        allow_unattested: Vec<String>,
+        allow_sdist: bool,
+        cache_dir: Option<PathBuf>,
+        timeout: f64,
+        retries: u32,
+        cert: Option<PathBuf>,
+        proxy: Option<String>,
+        trusted_root: Option<PyRef<'_, PyTrustedRoot>>,
+    ) -> PyResult<Self> {
+        let root = root_or_default(py, trusted_root.as_deref())?;
+        let built = (|| {
+            let explicit = policy.as_deref().map(Policy::from_json).transpose()?;
+            let http = make_http(timeout, retries, cert.as_deref(), proxy)?;
+            let base = crate::trust_root::cache_base(cache_dir.as_deref()).ok_or_else(|| {
+                Error::new(
+                    crate::ErrorKind::UsageError,
+                    "serve",
+                    "no cache directory: set SLSA_VERIFY_CACHE_DIR",
+                )
+            })?;
+            let mut allowed = allow_unattested.clone();
+            allowed.sort();
+            let key = serde_json::json!({
+                "policy": policy,
+                "allow_unattested": allowed,
+                "allow_sdist": allow_sdist,
+                "trust": root.name(),
+            })
+            .to_string();
+            Ok((http, explicit, crate::online::serve::cache_dir(&base, &key)))
+        })();
+        let (http, explicit, cache) = built.map_err(|e: Error| raise(py, &e))?;
+        let cfg = crate::online::serve::ServeConfig {
+            policy: crate::online::InstallPolicy {
+                explicit,
+                allow_unattested,
+                indexes: upstreams,
+            },
+            allow_sdist,
+            cache: cache.clone(),
+        };
+        Ok(Self {
+            inner: std::sync::Arc::new(crate::online::serve::Server::new(http, cfg, root)),
+            cache,
+        })
+    }
+
+    /// The cache directory of this configuration.
+    #[getter]
+    fn cache_dir(&self) -> PathBuf {
+        self.cache.clone()
+    }
+
+    /// The rewritten PEP 691 JSON page of `project`, or None.
+    fn page(&self, py: Python<'_>, project: &str, base: &str) -> PyResult<Option<String>> {
+        let s = &self.inner;
+        py.detach(|| s.page(project, base))
+            .map_err(|e| raise(py, &e))
+    }
+
+    /// The path of the verified file (fetched and verified if not cached).
+    fn file(
+        &self,
+        py: Python<'_>,
+        project: &str,
+        sha256: &str,
+        filename: &str,
+    ) -> PyResult<PathBuf> {
+        let s = &self.inner;
+        py.detach(|| s.file(project, sha256, filename))
+            .map_err(|e| raise(py, &e))
+    }
+
+    /// The verified wheel's METADATA (PEP 658).
+    fn metadata(
+        &self,
+        py: Python<'_>,
+        project: &str,
+        sha256: &str,
+        filename: &str,
+    ) -> PyResult<Py<pyo3::types::PyBytes>> {
+        let s = &self.inner;
+        let meta = py
+            .detach(|| s.metadata(project, sha256, filename))
+            .map_err(|e| raise(py, &e))?;
+        Ok(pyo3::types::PyBytes::new(py, &meta).unbind())
+    }
+}
+
 /// One release file: name, the asset that verified it, JSON or exception.
 #[cfg(feature = "online")]
 type ReleaseRow = (String, Option<String>, Py<PyAny>);
@@ -656,6 +766,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyTrustedRoot>()?;
     #[cfg(feature = "online")]
     m.add_class::<PyFetcher>()?;
+    #[cfg(feature = "online")]
+    m.add_class::<PyServer>()?;
     #[cfg(feature = "online")]
     m.add_function(wrap_pyfunction!(verify_release, m)?)?;
     #[cfg(feature = "online")]

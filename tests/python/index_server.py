@@ -48,6 +48,8 @@ class Dist:
     later_fault: str | None = None
     later_data: bytes | None = None
     file_gets: int = 0
+    # more keys for this file's PEP 691 entry (requires-python, yanked, core-metadata)
+    json_extra: dict[str, Any] | None = None
 
     @property
     def sha256(self) -> str:
@@ -94,6 +96,7 @@ def _page_json(index: Index, name: str, base: str) -> bytes:
             f["provenance"] = f"{base}/provenance/{d.filename}"
         elif d.provenance_via == "null":
             f["provenance"] = None
+        f.update(d.json_extra or {})
         files.append(f)
     doc = {"meta": {"api-version": "1.1"}, "name": name, "files": files}
     return json.dumps(doc).encode()
@@ -158,6 +161,10 @@ def _handler(index: Index) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
             else:
                 self._send(200, body, ctype)
+
+        def do_HEAD(self) -> None:
+            # uv asks for range support with HEAD first; 405 makes it GET the whole file
+            self._send(405, b"", "text/plain")
 
         def do_GET(self) -> None:
             index.hits.append(self.path)
