@@ -26,11 +26,13 @@ STEP = r'"(\d+(?:\.\d+)*)"'
 # Where step ids appear in src/**/*.rs: right after the kind in `Error::new(kind, "x.y", …)`,
 # `Error::mismatch(kind, "x.y", …)`, `(K::Kind, "x.y")` tables and helpers that take
 # (kind, step) such as `Obj::new(v, kind, "x.y", …)` and `decode_b64(s, kind, "x.y")`; and in
-# `const STEP: &str = "x.y"`. A literal step passed any other way would need a pattern here.
+# `const STEP: &str = "x.y"`, and a `step: "x.y"` field (the zip reader's rules). A literal step
+# passed any other way would need a pattern here.
 STEP_SITES = [
     re.compile(r"\b(?:ErrorKind|K)::\w+\s*,\s*" + STEP),
     re.compile(r"\b(?:kind|bad|self\.kind|\w+_kind)\s*,\s*" + STEP),
     re.compile(r"\bconst\s+\w*STEP\w*\s*:\s*&(?:'static\s+)?str\s*=\s*" + STEP),
+    re.compile(r"\bstep:\s*" + STEP),
 ]
 
 
