@@ -388,6 +388,7 @@ FUZZ_TARGETS = [
     "checkpoint",
     "trust_root",
     "dist",
+    "zip",
 ]
 FUZZ_STAT = re.compile(r"stat::number_of_executed_units:\s*(\d+)")
 FUZZ_COV = re.compile(r"cov: (\d+) ft: (\d+)")

@@ -186,6 +186,8 @@ def seeds() -> dict[str, list[bytes]]:
         "a-1!2.0rc1.tar.gz",
     }
     out["dist"] = [n.encode() for n in sorted(names)]
+    wheels = sorted([*ASSETS.rglob("*.whl"), *(ROOT / "examples").glob("*.whl")])
+    out["zip"] = [p.read_bytes() for p in wheels]
     return out
 
 
@@ -199,6 +201,7 @@ TARGETS = [
     "index_page",
     "trust_root",
     "dist",
+    "zip",
 ]
 
 
