@@ -8,10 +8,10 @@ use regex::Regex;
 use crate::claims::{oid, Claims, SanKind};
 use crate::error::{Error, ErrorKind, Result};
 
-const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
-const GITLAB_ISSUER: &str = "https://gitlab.com";
-const GOOGLE_ISSUER: &str = "https://accounts.google.com";
-const CIRCLECI_ISSUER: &str = "https://oidc.circleci.com";
+pub(crate) const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
+pub(crate) const GITLAB_ISSUER: &str = "https://gitlab.com";
+pub(crate) const GOOGLE_ISSUER: &str = "https://accounts.google.com";
+pub(crate) const CIRCLECI_ISSUER: &str = "https://oidc.circleci.com";
 
 /// Longest identity regex we compile (bounds compile time and memory).
 const REGEX_MAX: usize = 4096;

@@ -146,6 +146,8 @@ class Verification:
     source_repository: str | None
     source_ref: str | None
     source_digest: str | None
+    source_repository_id: str | None
+    source_repository_owner_id: str | None
     publisher: dict[str, Any] | None
     log_index: int | None
     signed_at: dt.datetime

@@ -182,6 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
     from slsa_verify import _layer  # noqa: PLC0415 (issue 17; imports this module)
 
     _layer.add_parsers(sub)
+    from slsa_verify import _lock  # noqa: PLC0415 (issue 14; imports this module)
+
+    _lock.add_parser(sub)
     return parser
 
 
@@ -275,7 +278,21 @@ def _add_install_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         p.add_argument("requirements", nargs="*", metavar="REQ", help="requirements, as for pip")
-        p.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE")
+        p.add_argument(
+            "-r",
+            "--requirement",
+            action="append",
+            default=[],
+            metavar="FILE",
+            help="a requirements file, or a PEP 751 lock (pylock.toml, pylock.NAME.toml): "
+            "then exactly its files are installed, each verified against the identities it pins",
+        )
+        p.add_argument(
+            "--require-identities",
+            action="store_true",
+            help="with -r pylock.toml: refuse a lock that pins no attestation identity for a "
+            "package (instead of checking it against the publisher its index asserts)",
+        )
         if name == "download":
             p.add_argument(
                 "-d",
@@ -595,9 +612,26 @@ def _dispatch(
         if _trust_cli.maybe_refresh(args, errout):  # after the usage checks
             opts = _install_options(args, pip_args)
         install = args.command != "download"
+        from slsa_verify import _lock  # noqa: PLC0415 (issue 14)
+
+        if any(_lock.is_lock_file(f) for f in opts.requirement_files):
+            opts = _lock.from_lock(
+                opts,
+                opts.requirement_files[-1],
+                require_identities=args.require_identities,
+                errout=errout,
+            )
         return _install.run(opts, install=install, as_json=as_json, out=out, errout=errout)
     if pip_args:
         raise errors.UsageError("`-- PIP-ARGS` only goes with install")
+    if args.command == "lock":  # issue 14
+        from slsa_verify import _lock  # noqa: PLC0415
+
+        opts = _install_options(args, [])
+        if _trust_cli.maybe_refresh(args, errout):
+            opts = _install_options(args, [])
+        lock = _lock.LockOptions(args.output, args.accept_identity, args.allow_downgrade)
+        return _lock.run_lock(opts, lock, as_json=as_json, out=out, errout=errout)
     if args.command == "verify-release":
         _trust_cli.maybe_refresh(args, errout)
         release = _install.ReleaseOptions(
