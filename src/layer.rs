@@ -738,10 +738,7 @@ mod tests {
     #[test]
     fn a_layer_checks_and_a_changed_file_is_a_mismatch() {
         let ok = check(&layer(b"x = 1\n"));
-        assert_eq!(
-            ok.ok().and_then(|v| v.get("files").cloned()),
-            Some(json!(1))
-        );
+        assert_eq!(ok.ok().and_then(|v| v.get("files").cloned()), Some(json!(1)));
         let bad = check(&layer(b"x = 2\n")).err();
         assert_eq!(
             bad.as_ref().map(Error::kind),

@@ -601,7 +601,12 @@ impl Http {
                 Ok(body) => return Ok(Some(body)),
                 Err(ureq::Error::BodyExceedsLimit(_)) => return Err(too_large()),
                 Err(e) if transient(&e) && backoff.wait(Some(deadline)) => {}
-                Err(e) => return Err(net(format!("{} did not arrive whole: {e}", redact(url)))),
+                Err(e) => {
+                    return Err(net(format!(
+                        "{} did not arrive whole: {e}",
+                        redact(url)
+                    )))
+                }
             }
         }
     }
