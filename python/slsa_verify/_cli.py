@@ -596,6 +596,22 @@ def _install_options(args: argparse.Namespace, pip_args: list[str]) -> _install.
     )
 
 
+def _from_lock_file(
+    args: argparse.Namespace, opts: _install.Options, errout: TextIO
+) -> _install.Options:
+    """``-r pylock.toml`` (issue 14): install exactly what the lock names."""
+    from slsa_verify import _lock  # noqa: PLC0415 (it imports this module)
+
+    if not any(_lock.is_lock_file(f) for f in opts.requirement_files):
+        return opts
+    return _lock.from_lock(
+        opts,
+        opts.requirement_files[-1],
+        require_identities=args.require_identities,
+        errout=errout,
+    )
+
+
 def _dispatch(
     args: argparse.Namespace, pip_args: list[str], *, as_json: bool, out: TextIO, errout: TextIO
 ) -> int:
@@ -612,26 +628,14 @@ def _dispatch(
         if _trust_cli.maybe_refresh(args, errout):  # after the usage checks
             opts = _install_options(args, pip_args)
         install = args.command != "download"
-        from slsa_verify import _lock  # noqa: PLC0415 (issue 14)
-
-        if any(_lock.is_lock_file(f) for f in opts.requirement_files):
-            opts = _lock.from_lock(
-                opts,
-                opts.requirement_files[-1],
-                require_identities=args.require_identities,
-                errout=errout,
-            )
+        opts = _from_lock_file(args, opts, errout)
         return _install.run(opts, install=install, as_json=as_json, out=out, errout=errout)
     if pip_args:
         raise errors.UsageError("`-- PIP-ARGS` only goes with install")
     if args.command == "lock":  # issue 14
         from slsa_verify import _lock  # noqa: PLC0415
 
-        opts = _install_options(args, [])
-        if _trust_cli.maybe_refresh(args, errout):
-            opts = _install_options(args, [])
-        lock = _lock.LockOptions(args.output, args.accept_identity, args.allow_downgrade)
-        return _lock.run_lock(opts, lock, as_json=as_json, out=out, errout=errout)
+        return _lock.dispatch(args, as_json=as_json, out=out, errout=errout)
     if args.command == "verify-release":
         _trust_cli.maybe_refresh(args, errout)
         release = _install.ReleaseOptions(

@@ -8,8 +8,8 @@ __all__ = [
     "TrustedRoot",
     "__version__",
     "check_installed",
-    "check_metadata",
     "check_layer",
+    "check_metadata",
     "crypto_backend",
     "error_kinds",
     "refresh_trust",
@@ -130,7 +130,6 @@ def trust_refresh_due(
     *,
     max_age_secs: float = 86400.0,
 ) -> bool: ...
-
 def lock_read(data: bytes, *, require_identities: bool = False) -> str: ...
 def lock_write(
     packages: str,

@@ -212,7 +212,7 @@ class LockOptions:
     allow_downgrade: list[str]
 
 
-def run_lock(  # noqa: PLR0913 (the run's whole state)
+def run_lock(
     opts: _install.Options,
     lock: LockOptions,
     *,
@@ -247,7 +247,16 @@ def run_lock(  # noqa: PLR0913 (the run's whole state)
                 failure, code = err, err.exit_code
             else:
                 _write_atomic(text, output)
-        _print(opts, results, failure, code=code, output=output, as_json=as_json, out=out, errout=errout)
+        _print(
+            opts,
+            results,
+            failure,
+            code=code,
+            output=output,
+            as_json=as_json,
+            out=out,
+            errout=errout,
+        )
         return code
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -283,7 +292,9 @@ def _print(  # noqa: PLR0913 (the run's whole state)
     esc = _install.escape
     for r in results:
         if r.error is not None:
-            errout.write(f"FAILED  {esc(r.filename)}: {type(r.error).__name__}: {esc(r.error.detail)}\n")
+            errout.write(
+                f"FAILED  {esc(r.filename)}: {type(r.error).__name__}: {esc(r.error.detail)}\n"
+            )
     if failure is not None:
         errout.write(f"FAILED  {type(failure).__name__}: {esc(failure.detail)}\n")
     if code:
@@ -292,6 +303,17 @@ def _print(  # noqa: PLR0913 (the run's whole state)
     unattested = sum(1 for r in results if r.verification is None)
     note = f", {unattested} without provenance (no identity pinned)" if unattested else ""
     out.write(f"wrote {esc(str(output))}: {len(results)} package(s){note}\n")
+
+
+def dispatch(args: argparse.Namespace, *, as_json: bool, out: TextIO, errout: TextIO) -> int:
+    """Run ``pip-verify lock``."""
+    from slsa_verify import _cli, _trust_cli  # noqa: PLC0415 (they import this module)
+
+    opts = _cli._install_options(args, [])
+    if _trust_cli.maybe_refresh(args, errout):  # after the usage checks
+        opts = _cli._install_options(args, [])
+    lock = LockOptions(args.output, args.accept_identity, args.allow_downgrade)
+    return run_lock(opts, lock, as_json=as_json, out=out, errout=errout)
 
 
 # --- install -r pylock.toml ------------------------------------------------------

@@ -652,11 +652,13 @@ fn lock_read(py: Python<'_>, data: Vec<u8>, require_identities: bool) -> PyResul
         }
         let mut doc = serde_json::to_value(&lock)
             .map_err(|e| Error::new(crate::ErrorKind::UsageError, "9.1", e.to_string()))?;
-        doc["identities_pinned"] = lock
+        let pinned = lock
             .packages
             .iter()
-            .any(|p| !p.attestation_identities.is_empty())
-            .into();
+            .any(|p| !p.attestation_identities.is_empty());
+        if let Some(o) = doc.as_object_mut() {
+            o.insert("identities_pinned".into(), pinned.into());
+        }
         Ok(doc.to_string())
     })();
     result.map_err(|e: Error| raise(py, &e))

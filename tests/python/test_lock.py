@@ -13,12 +13,12 @@ import os
 import shutil
 import subprocess
 import sys
-import tomllib
 import venv
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import tomllib
 from conftest import ASSETS
 from index_server import Dist, Index, real_dist, serve
 from slsa_verify import _core, errors
@@ -138,7 +138,9 @@ def test_packaging_pylock_accepts_the_lock(index: tuple[Index, str], tmp_path: P
 
 def test_nothing_is_written_when_a_file_fails(tmp_path: Path) -> None:
     bad = abi3info()
-    bad.provenance = (ASSETS / "pep740/real/abi3info/abi3info-2024.10.3-py3-none-any.whl.provenance").read_bytes()
+    bad.provenance = (
+        ASSETS / "pep740/real/abi3info/abi3info-2024.10.3-py3-none-any.whl.provenance"
+    ).read_bytes()
     out = tmp_path / "pylock.toml"
     with serve(Index([bad])) as url:
         code, _, err = lock(url, out)
@@ -188,7 +190,7 @@ def test_download_from_the_lock_keeps_the_locked_file(
         ),
     ],
 )
-def test_an_edited_pin_is_identity_changed_and_nothing_is_installed(  # noqa: PLR0913
+def test_an_edited_pin_is_identity_changed_and_nothing_is_installed(  # noqa: PLR0917
     index: tuple[Index, str], tmp_path: Path, target: str, old: str, new: str, note: str
 ) -> None:
     _, url = index
@@ -266,7 +268,9 @@ def test_relocking_over_another_identity_needs_accept_identity(
     _, url = index
     out = tmp_path / "pylock.toml"
     assert lock(url, out)[0] == 0
-    other = out.read_text().replace('repository = "woodruffw/abi3info"', 'repository = "evil/abi3info"')
+    other = out.read_text().replace(
+        'repository = "woodruffw/abi3info"', 'repository = "evil/abi3info"'
+    )
     out.write_text(other)
     code, _, err = lock(url, out)
     assert code == 1
@@ -313,7 +317,7 @@ def test_other_bytes_behind_the_locked_listing_install_nothing(
     # The listing still says the locked hash; the bytes our downloader gets differ.
     idx.dists[0].later_data = WHEEL.read_bytes() + b"\0"
     idx.dists[0].file_gets = 0  # pip's own resolution download gets the locked bytes
-    code, stdout, err = install(url, out, target)
+    code, stdout, _ = install(url, out, target)
     assert code == 1
     assert "FAILED DigestMismatch" in stdout
     assert not imports(target, "abi3info")
