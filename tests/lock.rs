@@ -215,3 +215,32 @@ fn pins_round_trip_through_a_written_lock() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn publisher_policies_can_pin_the_ids() -> TestResult {
+    let policy = |id: &str, owner: &str| {
+        format!(
+            r#"{{"kind":"github","repository":"woodruffw/abi3info","workflow":"release.yml","repository_id":"{id}","owner_id":"{owner}"}}"#
+        )
+    };
+    let whl = "../../examples/abi3info-2024.10.8-py3-none-any.whl";
+    let prov = "../../examples/abi3info-2024.10.8-py3-none-any.whl.provenance";
+    assert!(verified(whl, prov, &policy("538293197", "3059210")).is_ok());
+    for (id, owner) in [("538293198", "3059210"), ("538293197", "1")] {
+        let data = std::fs::read(asset(prov))?;
+        let digest = io::sha256_file(&asset(whl))?;
+        let r = wheel::verify_attestation(
+            "abi3info-2024.10.8-py3-none-any.whl",
+            &digest,
+            &data,
+            &Policy::from_json(&policy(id, owner))?,
+            &TrustedRoot::production()?,
+        );
+        assert_eq!(
+            kind(r.map(|_| ())),
+            Err(ErrorKind::PublisherMismatch),
+            "{id} {owner}"
+        );
+    }
+    Ok(())
+}

@@ -69,6 +69,16 @@ def _add_policy_flags(v: argparse.ArgumentParser) -> None:
     g.add_argument("--repository", metavar="OWNER/REPO")
     g.add_argument("--workflow", metavar="FILE", help="workflow file name, e.g. release.yml")
     g.add_argument("--environment", metavar="ENV", help="deployment environment (GitHub, GitLab)")
+    g.add_argument(
+        "--repository-id",
+        metavar="ID",
+        help="the repository's numeric id, from the certificate (GitHub, GitLab)",
+    )
+    g.add_argument(
+        "--owner-id",
+        metavar="ID",
+        help="the repository owner's numeric id, from the certificate (GitHub, GitLab)",
+    )
     g = v.add_argument_group("GitLab Trusted Publisher (PEP 740)")
     g.add_argument("--gitlab-project", metavar="NS/PROJECT")
     g.add_argument("--workflow-filepath", metavar="PATH", help="e.g. .gitlab-ci.yml")
@@ -356,12 +366,26 @@ def _optional_policy(args: argparse.Namespace) -> _api.Policy | None:  # noqa: C
     if args.repository or args.workflow:
         if not (args.repository and args.workflow):
             raise errors.UsageError("--repository and --workflow go together")
-        families.append(_api.GitHubPublisher(args.repository, args.workflow, args.environment))
+        families.append(
+            _api.GitHubPublisher(
+                args.repository,
+                args.workflow,
+                args.environment,
+                args.repository_id,
+                args.owner_id,
+            )
+        )
     if args.gitlab_project or args.workflow_filepath:
         if not (args.gitlab_project and args.workflow_filepath):
             raise errors.UsageError("--gitlab-project and --workflow-filepath go together")
         families.append(
-            _api.GitLabPublisher(args.gitlab_project, args.workflow_filepath, args.environment)
+            _api.GitLabPublisher(
+                args.gitlab_project,
+                args.workflow_filepath,
+                args.environment,
+                args.repository_id,
+                args.owner_id,
+            )
         )
     if args.google_email:
         families.append(_api.GooglePublisher(args.google_email))

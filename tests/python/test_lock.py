@@ -416,3 +416,28 @@ def test_uv_installs_our_lock(
     )
     assert proc.returncode == 0, proc.stderr
     assert imports(target, "abi3info")
+
+
+def test_policies_pin_the_ids_and_verification_reports_them() -> None:
+    from slsa_verify import GitHubPublisher, verify_wheel
+
+    v = verify_wheel(WHEEL, PROVENANCE, policy=GitHubPublisher("woodruffw/abi3info", "release.yml"))
+    assert (v.source_repository_id, v.source_repository_owner_id) == ("538293197", "3059210")
+    assert v.to_dict()["source_repository_id"] == "538293197"
+    flags = [
+        "verify",
+        str(WHEEL),
+        "--repository",
+        "woodruffw/abi3info",
+        "--workflow",
+        "release.yml",
+    ]
+    code, _, err = run(*flags, "--repository-id", "538293197", "--owner-id", "3059210")
+    assert code == 0, err
+    code, _, err = run(*flags, "--repository-id", "538293198")
+    assert code == 1
+    assert "PublisherMismatch" in err
+    assert "repository id (.1.15)" in err
+    code, _, err = run(*flags, "--owner-id", "1")
+    assert code == 1
+    assert "repository owner id (.1.17)" in err
