@@ -433,7 +433,8 @@ impl LockFile {
             .filter(|p| normalize(&p.name) == name)
             .collect();
         if candidates.is_empty() {
-            return Err(lock_err(
+            return Err(Error::new(
+                ErrorKind::LockMismatch,
                 "9.2",
                 format!("{project:?} is not in the lock file (pip picked {filename:?})"),
             ));
@@ -462,7 +463,8 @@ impl LockFile {
                 )
             })
             .collect();
-        Err(lock_err(
+        Err(Error::new(
+            ErrorKind::LockMismatch,
             "9.2",
             format!(
                 "{project:?}: the file offered is {filename:?} sha256:{sha256}, the lock has {}",
@@ -605,7 +607,11 @@ pub fn write(
                         found: "no provenance".into(),
                     });
                 } else {
-                    refused.push(downgrade(&name, pinned, "--allow-downgrade NAME", "9.5"));
+                    refused.push(Error::new(
+                        ErrorKind::AttestationDowngrade,
+                        "9.5",
+                        downgrade_detail(&name, pinned, "--allow-downgrade NAME"),
+                    ));
                 }
             }
         }
@@ -655,19 +661,15 @@ pub fn write(
     toml::to_string(&lock).map_err(|e| Error::new(ErrorKind::UsageError, "9.5", e.to_string()))
 }
 
-/// `AttestationDowngrade` for a pinned package without provenance now.
+/// The detail of `AttestationDowngrade` for a pinned package without provenance now.
 #[must_use]
-pub fn downgrade(project: &str, pinned: &[Identity], how: &str, step: &'static str) -> Error {
+pub fn downgrade_detail(project: &str, pinned: &[Identity], how: &str) -> String {
     let locked: Vec<String> = pinned.iter().map(Identity::describe).collect();
-    Error::new(
-        ErrorKind::AttestationDowngrade,
-        step,
-        format!(
-            "{}: the lock pins {}, but the index serves no provenance for it now; \
-             --allow-unattested does not override a pin ({how} to accept it knowingly)",
-            project.escape_debug(),
-            locked.join(" or ")
-        ),
+    format!(
+        "{}: the lock pins {}, but the index serves no provenance for it now; \
+         --allow-unattested does not override a pin ({how} to accept it knowingly)",
+        project.escape_debug(),
+        locked.join(" or ")
     )
 }
 

@@ -330,8 +330,16 @@ pub fn check_publisher(
 /// certificate without them fails.
 fn check_ids(claims: &Claims, repository_id: Option<&str>, owner_id: Option<&str>) -> Result<()> {
     for (want, n, what) in [
-        (repository_id, oid::SOURCE_REPOSITORY_IDENTIFIER, "repository id (.1.15)"),
-        (owner_id, oid::SOURCE_REPOSITORY_OWNER_IDENTIFIER, "repository owner id (.1.17)"),
+        (
+            repository_id,
+            oid::SOURCE_REPOSITORY_IDENTIFIER,
+            "repository id (.1.15)",
+        ),
+        (
+            owner_id,
+            oid::SOURCE_REPOSITORY_OWNER_IDENTIFIER,
+            "repository owner id (.1.17)",
+        ),
     ] {
         if let Some(want) = want {
             let actual = claims.ext(n);

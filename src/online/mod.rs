@@ -216,11 +216,14 @@ fn fetch_inner(
     let explicit_applies = policy.explicit.is_some() && req.requested;
     if provenance.is_none() && !pinned.is_empty() {
         // Step 9.4: a pin is not overridden by --allow-unattested.
-        return Err(crate::lock::downgrade(
-            &req.project,
-            pinned,
-            "re-lock with --allow-downgrade NAME",
+        return Err(Error::new(
+            ErrorKind::AttestationDowngrade,
             "9.4",
+            crate::lock::downgrade_detail(
+                &req.project,
+                pinned,
+                "re-lock with --allow-downgrade NAME",
+            ),
         ));
     }
     let allowed = policy
