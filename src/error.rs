@@ -177,6 +177,12 @@ kinds! {
     LayerInvalid => "layer_invalid", "InputError";
     /// A file in a layer zip was changed, removed or added after it was built (steps 8.3-8.6).
     LayerMismatch => "layer_mismatch", "VerificationError";
+    /// The attestation identity differs from the one the lock file pinned (steps 9.3, 9.5).
+    IdentityChanged => "identity_changed", "VerificationError";
+    /// A package the lock file pinned as attested has no provenance now (steps 9.4, 9.5).
+    AttestationDowngrade => "attestation_downgrade", "VerificationError";
+    /// A lock file is malformed, or a file is not the one it locked (steps 9.1, 9.2).
+    LockMismatch => "lock_mismatch", "VerificationError";
     /// DNS, TLS, timeout, HTTP status or body limit (online feature).
     NetworkError => "network_error", "Error";
     /// A caller error: bad arguments, unreadable file, empty policy.

@@ -16,6 +16,7 @@ pub mod io;
 pub mod json;
 pub mod layer;
 pub mod limits;
+pub mod lock;
 #[cfg(feature = "online")]
 pub mod online;
 pub mod policy;

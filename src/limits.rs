@@ -49,3 +49,7 @@ pub const LAYER_ZIP: usize = 256 << 20;
 pub const LAYER_UNZIPPED: usize = 256 << 20;
 /// Entries in a layer zip (the most a zip without zip64 can hold).
 pub const LAYER_ENTRIES: usize = 65_535;
+/// A `pylock.toml` file: 4 MiB (a lock of thousands of packages is far smaller).
+pub const LOCK_FILE: usize = 4 << 20;
+/// Packages in one lock.
+pub const LOCK_PACKAGES: usize = 10_000;

@@ -8,10 +8,10 @@ use regex::Regex;
 use crate::claims::{oid, Claims, SanKind};
 use crate::error::{Error, ErrorKind, Result};
 
-const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
-const GITLAB_ISSUER: &str = "https://gitlab.com";
-const GOOGLE_ISSUER: &str = "https://accounts.google.com";
-const CIRCLECI_ISSUER: &str = "https://oidc.circleci.com";
+pub(crate) const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
+pub(crate) const GITLAB_ISSUER: &str = "https://gitlab.com";
+pub(crate) const GOOGLE_ISSUER: &str = "https://accounts.google.com";
+pub(crate) const CIRCLECI_ISSUER: &str = "https://oidc.circleci.com";
 
 /// Longest identity regex we compile (bounds compile time and memory).
 const REGEX_MAX: usize = 4096;
@@ -78,12 +78,20 @@ pub enum Publisher {
         repository: String,
         workflow: String,
         environment: Option<String>,
+        /// Fulcio .1.15, when the caller pins it (issue 14).
+        repository_id: Option<String>,
+        /// Fulcio .1.17, when the caller pins it (issue 14).
+        owner_id: Option<String>,
     },
     /// GitLab CI: `namespace/project` and the CI file path.
     GitLab {
         repository: String,
         workflow_filepath: String,
         environment: Option<String>,
+        /// Fulcio .1.15, when the caller pins it (issue 14).
+        repository_id: Option<String>,
+        /// Fulcio .1.17, when the caller pins it (issue 14).
+        owner_id: Option<String>,
     },
     /// Google Cloud Build: the service-account e-mail.
     Google { email: String },
@@ -149,11 +157,15 @@ impl Policy {
                 repository: req("repository")?,
                 workflow: req("workflow")?,
                 environment: opt("environment")?,
+                repository_id: opt("repository_id")?,
+                owner_id: opt("owner_id")?,
             }),
             "gitlab" => Self::Publisher(Publisher::GitLab {
                 repository: req("repository")?,
                 workflow_filepath: req("workflow_filepath")?,
                 environment: opt("environment")?,
+                repository_id: opt("repository_id")?,
+                owner_id: opt("owner_id")?,
             }),
             "google" => Self::Publisher(Publisher::Google {
                 email: req("email")?,
@@ -231,6 +243,8 @@ pub fn check_publisher(
             repository,
             workflow,
             environment,
+            repository_id,
+            owner_id,
         } => {
             let issuer = claims.ext(oid::ISSUER);
             if issuer != Some(GITHUB_ISSUER) {
@@ -243,12 +257,15 @@ pub fn check_publisher(
             }
             let base = format!("{repo_uri}/.github/workflows/{workflow}@");
             check_build_config(claims, &base, false)?;
+            check_ids(claims, repository_id.as_deref(), owner_id.as_deref())?;
             check_environment(claims, environment.as_deref(), index_environment)
         }
         Publisher::GitLab {
             repository,
             workflow_filepath,
             environment,
+            repository_id,
+            owner_id,
         } => {
             let issuer = claims.ext(oid::ISSUER);
             if issuer != Some(GITLAB_ISSUER) {
@@ -261,6 +278,7 @@ pub fn check_publisher(
             }
             let base = format!("{repo_uri}//{workflow_filepath}@");
             check_build_config(claims, &base, true)?;
+            check_ids(claims, repository_id.as_deref(), owner_id.as_deref())?;
             check_environment(claims, environment.as_deref(), index_environment)
         }
         Publisher::Google { email } => {
@@ -306,6 +324,31 @@ pub fn check_publisher(
             Ok(PublisherOutcome::default())
         }
     }
+}
+
+/// The repository and owner ids, when the caller pins them (issue 14): a
+/// certificate without them fails.
+fn check_ids(claims: &Claims, repository_id: Option<&str>, owner_id: Option<&str>) -> Result<()> {
+    for (want, n, what) in [
+        (
+            repository_id,
+            oid::SOURCE_REPOSITORY_IDENTIFIER,
+            "repository id (.1.15)",
+        ),
+        (
+            owner_id,
+            oid::SOURCE_REPOSITORY_OWNER_IDENTIFIER,
+            "repository owner id (.1.17)",
+        ),
+    ] {
+        if let Some(want) = want {
+            let actual = claims.ext(n);
+            if actual != Some(want) {
+                return Err(mismatch(what, &want, &actual));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// §7.4.1.3 / §7.4.2.4: Build Config URI == base + (digest or ref).
@@ -373,6 +416,8 @@ mod tests {
             repository: "o/r".into(),
             workflow: workflow.into(),
             environment: None,
+            repository_id: None,
+            owner_id: None,
         }
     }
 
@@ -425,6 +470,8 @@ mod tests {
             repository: "o/r".into(),
             workflow: "release.yml".into(),
             environment: Some("pypi".into()),
+            repository_id: None,
+            owner_id: None,
         };
         let r = check_publisher(&claims(&ext), &want, Some("pypi"));
         assert_eq!(r.map(|o| o.environment_unchecked), Ok(true));

@@ -43,6 +43,10 @@ pub struct Verification {
     pub source_ref: Option<String>,
     /// Source commit from the certificate.
     pub source_digest: Option<String>,
+    /// The source repository's immutable id (Fulcio .1.15), GitHub and GitLab.
+    pub source_repository_id: Option<String>,
+    /// The source repository owner's immutable id (Fulcio .1.17), GitHub and GitLab.
+    pub source_repository_owner_id: Option<String>,
     /// The publisher object the index asserted, when there was one.
     pub publisher: Option<Value>,
     /// Global index of the first transparency-log entry.
@@ -51,6 +55,9 @@ pub struct Verification {
     pub signed_at: String,
     /// Non-security observations (spec §9 "Warnings").
     pub warnings: Vec<String>,
+    /// The verified certificate's claims (for lock identities; not serialised).
+    #[serde(skip)]
+    pub claims: Option<Claims>,
 }
 
 /// What the artifact is: a file to hash, or a digest given by the caller.
@@ -272,9 +279,16 @@ pub(crate) fn report(
         source_repository: claims.and_then(Claims::source_repository_uri),
         source_ref: claims.and_then(|c| c.source_ref().map(str::to_owned)),
         source_digest: claims.and_then(|c| c.source_digest().map(str::to_owned)),
+        source_repository_id: claims
+            .and_then(|c| c.ext(crate::claims::oid::SOURCE_REPOSITORY_IDENTIFIER))
+            .map(str::to_owned),
+        source_repository_owner_id: claims
+            .and_then(|c| c.ext(crate::claims::oid::SOURCE_REPOSITORY_OWNER_IDENTIFIER))
+            .map(str::to_owned),
         publisher,
         log_index: checked.verified.log_index,
         signed_at,
         warnings,
+        claims: claims.cloned(),
     }
 }

@@ -667,6 +667,8 @@ mod tests {
             repository: "o/r".into(),
             workflow: "release.yml".into(),
             environment: None,
+            repository_id: None,
+            owner_id: None,
         };
         let full = json!({"kind": "GitHub", "repository": "o/r", "workflow": "release.yml"});
         assert!(check_index_publisher(&want, &full).is_ok());

@@ -146,6 +146,8 @@ fn an_sdist_provenance_never_verifies_the_wheel() {
         repository: "woodruffw/abi3info".into(),
         workflow: "release.yml".into(),
         environment: None,
+        repository_id: None,
+        owner_id: None,
     });
     let root = TrustedRoot::production().map_err(|e| e.kind());
     let got = root.and_then(|r| {

@@ -44,6 +44,8 @@ class GitHubPublisher:
     repository: str
     workflow: str
     environment: str | None = None
+    repository_id: str | None = None  # Fulcio .1.15 (issue 14)
+    owner_id: str | None = None  # Fulcio .1.17
 
     def _to_json(self) -> str:
         return json.dumps({"kind": "github", **dataclasses.asdict(self)})
@@ -56,6 +58,8 @@ class GitLabPublisher:
     repository: str
     workflow_filepath: str
     environment: str | None = None
+    repository_id: str | None = None  # Fulcio .1.15 (issue 14)
+    owner_id: str | None = None  # Fulcio .1.17
 
     def _to_json(self) -> str:
         return json.dumps({"kind": "gitlab", **dataclasses.asdict(self)})
@@ -146,6 +150,8 @@ class Verification:
     source_repository: str | None
     source_ref: str | None
     source_digest: str | None
+    source_repository_id: str | None
+    source_repository_owner_id: str | None
     publisher: dict[str, Any] | None
     log_index: int | None
     signed_at: dt.datetime

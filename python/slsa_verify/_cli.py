@@ -69,6 +69,16 @@ def _add_policy_flags(v: argparse.ArgumentParser) -> None:
     g.add_argument("--repository", metavar="OWNER/REPO")
     g.add_argument("--workflow", metavar="FILE", help="workflow file name, e.g. release.yml")
     g.add_argument("--environment", metavar="ENV", help="deployment environment (GitHub, GitLab)")
+    g.add_argument(
+        "--repository-id",
+        metavar="ID",
+        help="the repository's numeric id, from the certificate (GitHub, GitLab)",
+    )
+    g.add_argument(
+        "--owner-id",
+        metavar="ID",
+        help="the repository owner's numeric id, from the certificate (GitHub, GitLab)",
+    )
     g = v.add_argument_group("GitLab Trusted Publisher (PEP 740)")
     g.add_argument("--gitlab-project", metavar="NS/PROJECT")
     g.add_argument("--workflow-filepath", metavar="PATH", help="e.g. .gitlab-ci.yml")
@@ -188,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
     _trust_cli.add_refresh_flags(serve)
     _add_policy_flags(serve)
     _add_root_flags(serve)
+    from slsa_verify import _lock  # noqa: PLC0415 (issue 14; imports this module)
+
+    _lock.add_parser(sub)
     return parser
 
 
@@ -281,7 +294,21 @@ def _add_install_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         p.add_argument("requirements", nargs="*", metavar="REQ", help="requirements, as for pip")
-        p.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE")
+        p.add_argument(
+            "-r",
+            "--requirement",
+            action="append",
+            default=[],
+            metavar="FILE",
+            help="a requirements file, or a PEP 751 lock (pylock.toml, pylock.NAME.toml): "
+            "then exactly its files are installed, each verified against the identities it pins",
+        )
+        p.add_argument(
+            "--require-identities",
+            action="store_true",
+            help="with -r pylock.toml: refuse a lock that pins no attestation identity for a "
+            "package (instead of checking it against the publisher its index asserts)",
+        )
         if name == "download":
             p.add_argument(
                 "-d",
@@ -345,12 +372,26 @@ def _optional_policy(args: argparse.Namespace) -> _api.Policy | None:  # noqa: C
     if args.repository or args.workflow:
         if not (args.repository and args.workflow):
             raise errors.UsageError("--repository and --workflow go together")
-        families.append(_api.GitHubPublisher(args.repository, args.workflow, args.environment))
+        families.append(
+            _api.GitHubPublisher(
+                args.repository,
+                args.workflow,
+                args.environment,
+                args.repository_id,
+                args.owner_id,
+            )
+        )
     if args.gitlab_project or args.workflow_filepath:
         if not (args.gitlab_project and args.workflow_filepath):
             raise errors.UsageError("--gitlab-project and --workflow-filepath go together")
         families.append(
-            _api.GitLabPublisher(args.gitlab_project, args.workflow_filepath, args.environment)
+            _api.GitLabPublisher(
+                args.gitlab_project,
+                args.workflow_filepath,
+                args.environment,
+                args.repository_id,
+                args.owner_id,
+            )
         )
     if args.google_email:
         families.append(_api.GooglePublisher(args.google_email))
@@ -589,6 +630,22 @@ def _install_options(args: argparse.Namespace, pip_args: list[str]) -> _install.
     )
 
 
+def _from_lock_file(
+    args: argparse.Namespace, opts: _install.Options, errout: TextIO
+) -> _install.Options:
+    """``-r pylock.toml`` (issue 14): install exactly what the lock names."""
+    from slsa_verify import _lock  # noqa: PLC0415 (it imports this module)
+
+    if not any(_lock.is_lock_file(f) for f in opts.requirement_files):
+        return opts
+    return _lock.from_lock(
+        opts,
+        opts.requirement_files[-1],
+        require_identities=args.require_identities,
+        errout=errout,
+    )
+
+
 def _dispatch(
     args: argparse.Namespace, pip_args: list[str], *, as_json: bool, out: TextIO, errout: TextIO
 ) -> int:
@@ -601,7 +658,8 @@ def _dispatch(
     if args.command in ("install", "download-and-install", "download"):
         if pip_args and args.command == "download":
             raise errors.UsageError("`-- PIP-ARGS` only goes with install")
-        opts = _install_options(args, pip_args)
+        # A `-r pylock.toml` is taken out of the requirement files first.
+        opts = _from_lock_file(args, _install_options(args, pip_args), errout)
         # Usage errors (pip arguments, requirement files) come before any network use.
         opts.pip_config = _install.precheck(opts)
         if _trust_cli.maybe_refresh(args, errout):
@@ -616,6 +674,10 @@ def _dispatch(
         _trust_cli.maybe_refresh(args, errout)
         policy = _optional_policy(args)
         return _serve.run(args, policy, _trusted_root(args), out=out, errout=errout)
+    if args.command == "lock":  # issue 14
+        from slsa_verify import _lock  # noqa: PLC0415
+
+        return _lock.dispatch(args, as_json=as_json, out=out, errout=errout)
     if args.command == "verify-release":
         _trust_cli.maybe_refresh(args, errout)
         release = _install.ReleaseOptions(

@@ -98,6 +98,7 @@ class Fetcher:
         cert: str | os.PathLike[str] | None = None,
         proxy: str | None = None,
         trusted_root: TrustedRoot | None = None,
+        lock: bytes | None = None,
     ) -> Fetcher: ...
     def fetch(self, project: str, version: str, url: str, sha256: str, requested: bool) -> str: ...
 
@@ -153,3 +154,12 @@ def trust_refresh_due(
     *,
     max_age_secs: float = 86400.0,
 ) -> bool: ...
+def lock_read(data: bytes, *, require_identities: bool = False) -> str: ...
+def lock_write(
+    packages: str,
+    meta: str,
+    *,
+    previous: bytes | None = None,
+    accept_identity: list[str] = ...,
+    allow_downgrade: list[str] = ...,
+) -> str: ...

@@ -49,6 +49,7 @@ class FileResult:
     verification: _api.Verification | None = None
     error: errors.Error | None = None
     metadata: dict[str, Any] | None = None  # what pip resolved with
+    url: str = ""  # where pip found the file (written into a lock, issue 14)
 
     @property
     def status(self) -> str:
@@ -104,6 +105,7 @@ class Options:
     allow_direct: list[str] = dataclasses.field(default_factory=list)
     target: dict[str, Any] | None = None  # --platform/--python-version/… (issue 17)
     pip_config: dict[str, str] | None = None  # pip's configuration, once read (`precheck`)
+    lock: bytes | None = None  # install -r pylock.toml: the lock's bytes (issue 14)
 
 
 def _binary_args(opts: Options) -> list[str]:
@@ -569,6 +571,7 @@ def resolve(
         "--no-input",
         *_binary_args(opts),
         *_target_args(opts, workdir),
+        *(["--no-deps"] if opts.lock is not None else []),  # a lock names every package
         "--report",
         str(report),
         *_pip_network_args(opts),
@@ -632,6 +635,10 @@ def _describe(r: FileResult, policy: _api.Policy | None) -> tuple[str, str]:
         return ("(unattested, allowed)" if r.error is None else "-", "-")
     index = r.outcome is not None and r.outcome["policy"] == "index-asserted"
     who: str | None = None
+    if r.outcome is not None and r.outcome["policy"] == "lock":  # issue 14
+        from slsa_verify import _lock  # noqa: PLC0415 (it imports this module)
+
+        return _lock.describe(r)
     if index and v.publisher:
         who = publisher_words(str(v.publisher.get("kind", "")), v.publisher)
     elif not index and policy is not None:
@@ -667,7 +674,7 @@ def print_table(
     if any(r.verification is not None for r in results):
         out.write(
             "CHECKED BY: you = your policy flags; index = the publisher the index "
-            "asserts, as it asserts it\n"
+            "asserts, as it asserts it; lock = the identity your lock file pins\n"
         )
 
 
@@ -711,6 +718,7 @@ def _fetcher(opts: Options, directory: Path, indexes: list[str]) -> _core.Fetche
         cert=opts.cert,
         proxy=opts.proxy,
         trusted_root=opts.trusted_root,
+        lock=opts.lock,
     )
 
 
@@ -800,6 +808,7 @@ def verify_resolution(opts: Options, workdir: Path, *, progress: TextIO | None) 
             filename=url.rsplit("/", 1)[-1].split("#", 1)[0],
             requested=bool(item.get("requested")),
             metadata=meta,
+            url=url,
         )
         results.append(r)
         if progress is not None:

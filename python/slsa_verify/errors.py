@@ -16,6 +16,7 @@ from typing import ClassVar
 
 __all__ = [
     "ArtifactNameInvalid",
+    "AttestationDowngrade",
     "AttestationObjectInvalid",
     "BranchMismatch",
     "BuilderIdMismatch",
@@ -31,6 +32,7 @@ __all__ = [
     "DsseSignatureInvalid",
     "Error",
     "ExtensionMismatch",
+    "IdentityChanged",
     "IdentityMismatch",
     "InputError",
     "InputTooLarge",
@@ -40,6 +42,7 @@ __all__ = [
     "IssuerMismatch",
     "LayerInvalid",
     "LayerMismatch",
+    "LockMismatch",
     "MalformedEncoding",
     "MalformedJson",
     "MetadataMismatch",
@@ -231,6 +234,24 @@ class LayerMismatch(VerificationError):
     """A file in a layer zip was changed, removed or added after it was built (steps 8.3-8.6)."""
 
     code = "layer_mismatch"
+
+
+class IdentityChanged(VerificationError):
+    """The attestation identity differs from the one the lock file pinned (steps 9.3, 9.5)."""
+
+    code = "identity_changed"
+
+
+class AttestationDowngrade(VerificationError):
+    """A package the lock file pinned as attested has no provenance now (steps 9.4, 9.5)."""
+
+    code = "attestation_downgrade"
+
+
+class LockMismatch(VerificationError):
+    """A lock file is malformed, or a file is not the one it locked (steps 9.1, 9.2)."""
+
+    code = "lock_mismatch"
 
 
 class InputTooLarge(InputError):

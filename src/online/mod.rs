@@ -53,6 +53,8 @@ pub struct InstallPolicy {
     pub allow_unattested: Vec<String>,
     /// The simple-index URLs to look the file up on, in pip's order.
     pub indexes: Vec<String>,
+    /// `install -r pylock.toml`: only the locked files, under their pinned identities.
+    pub lock: Option<crate::lock::LockFile>,
 }
 
 /// What happened to one file.
@@ -72,6 +74,8 @@ pub struct FileOutcome {
     pub verification: Option<Verification>,
     /// Where the provenance came from.
     pub provenance_url: Option<String>,
+    /// The identity the verified certificate proves (what `lock` pins).
+    pub identity: Option<crate::lock::Identity>,
 }
 
 /// Steps 2–3 for one file: look it up on the index, fetch its provenance,
@@ -129,6 +133,13 @@ fn fetch_inner(
     let filename = index::last_segment(&req.url);
     check_filename(&filename)?;
     let want = parse_hex_digest(&req.sha256)?;
+    // Step 9.2: with a lock, only its files.
+    let locked = policy
+        .lock
+        .as_ref()
+        .map(|l| l.find_file(&req.project, &filename, &req.sha256))
+        .transpose()?;
+    let pinned = locked.map_or(&[][..], |p| p.attestation_identities.as_slice());
     let local = url::Url::parse(&req.url)
         .ok()
         .filter(|u| u.scheme() == "file")
@@ -204,10 +215,26 @@ fn fetch_inner(
     // `:all:` never covers a requirement the caller gave a policy for: only
     // naming it does (§7.7.3, "the policy for that project").
     let explicit_applies = policy.explicit.is_some() && req.requested;
+    if provenance.is_none() && !pinned.is_empty() {
+        // Step 9.4: a pin is not overridden by --allow-unattested.
+        return Err(Error::new(
+            ErrorKind::AttestationDowngrade,
+            "9.4",
+            crate::lock::downgrade_detail(
+                &req.project,
+                pinned,
+                "re-lock with --allow-downgrade NAME",
+            ),
+        ));
+    }
     let allowed = policy
         .allow_unattested
         .iter()
-        .any(|a| (a == ":all:" && !explicit_applies) || index::normalize(a) == project);
+        .any(|a| (a == ":all:" && !explicit_applies) || index::normalize(a) == project)
+        || policy
+            .lock
+            .as_ref()
+            .is_some_and(|l| l.locked_unattested(&req.project));
     if provenance.is_none() && !allowed {
         let place = match (&listing, &provenance_url) {
             (None, _) if policy.indexes.is_empty() => {
@@ -251,13 +278,33 @@ fn fetch_inner(
             policy: "unattested-allowed",
             verification: None,
             provenance_url,
+            identity: None,
         });
     };
-    let (chosen, label) = match (&policy.explicit, req.requested) {
+    let (chosen, mut label) = match (&policy.explicit, req.requested) {
         (Some(p), true) => (p.clone(), "explicit"),
         _ => (wheel::index_asserted_policy(&data)?, "index-asserted"),
     };
     let verification = wheel::verify_attestation(&filename, &got, &data, &chosen, trust)?;
+    let identity = verification
+        .claims
+        .as_ref()
+        .map(crate::lock::identity_from_claims);
+    if !pinned.is_empty() {
+        // Step 9.3: the verified identity is one the lock pins.
+        let found = identity.as_ref().ok_or_else(|| {
+            Error::new(
+                ErrorKind::IdentityChanged,
+                "9.3",
+                format!(
+                    "{}: the attestation has no signing certificate",
+                    req.project
+                ),
+            )
+        })?;
+        crate::lock::check_identity(&req.project, pinned, found)?;
+        label = "lock";
+    }
     let provenance_path = dir.join(format!("{filename}.provenance"));
     std::fs::write(&provenance_path, &data).map_err(|e| {
         Error::new(
@@ -274,6 +321,7 @@ fn fetch_inner(
         policy: label,
         verification: Some(verification),
         provenance_url,
+        identity,
     })
 }
 

@@ -387,7 +387,7 @@ struct FetcherState {
 #[pymethods]
 impl PyFetcher {
     #[new]
-    #[pyo3(signature = (*, directory, indexes, policy=None, allow_unattested=Vec::new(), timeout=15.0, retries=3, cert=None, proxy=None, trusted_root=None))]
+    #[pyo3(signature = (*, directory, indexes, policy=None, allow_unattested=Vec::new(), timeout=15.0, retries=3, cert=None, proxy=None, trusted_root=None, lock=None))]
     #[expect(
         clippy::too_many_arguments,
         reason = "keyword-only constructor mirroring the CLI"
@@ -403,14 +403,19 @@ impl PyFetcher {
         cert: Option<PathBuf>,
         proxy: Option<String>,
         trusted_root: Option<PyRef<'_, PyTrustedRoot>>,
+        lock: Option<Vec<u8>>,
     ) -> PyResult<Self> {
         let root = root_or_default(py, trusted_root.as_deref())?;
         let built = (|| {
             let explicit = policy.as_deref().map(Policy::from_json).transpose()?;
             let http = make_http(timeout, retries, cert.as_deref(), proxy)?;
-            Ok((http, explicit))
+            let lock = lock
+                .as_deref()
+                .map(crate::lock::LockFile::parse)
+                .transpose()?;
+            Ok((http, explicit, lock))
         })();
-        let (http, explicit) = built.map_err(|e| raise(py, &e))?;
+        let (http, explicit, lock) = built.map_err(|e| raise(py, &e))?;
         Ok(Self {
             inner: std::sync::Arc::new(FetcherState {
                 http,
@@ -418,6 +423,7 @@ impl PyFetcher {
                     explicit,
                     allow_unattested,
                     indexes,
+                    lock,
                 },
                 root,
                 dir: directory,
@@ -566,6 +572,8 @@ impl PyServer {
                 explicit,
                 allow_unattested,
                 indexes: upstreams,
+                // `serve --lock` is not built yet (the CLI has no such flag).
+                lock: None,
             },
             allow_sdist,
             cache: cache.clone(),
@@ -745,6 +753,61 @@ fn check_layer(
     }
 }
 
+/// Parse and check a `pylock.toml` (step 9.1); the lock as JSON text.
+#[pyfunction]
+#[pyo3(signature = (data, *, require_identities=false))]
+fn lock_read(py: Python<'_>, data: Vec<u8>, require_identities: bool) -> PyResult<String> {
+    let result = (|| {
+        let lock = crate::lock::LockFile::parse(&data)?;
+        if require_identities {
+            lock.require_identities()?;
+        }
+        let mut doc = serde_json::to_value(&lock)
+            .map_err(|e| Error::new(crate::ErrorKind::UsageError, "9.1", e.to_string()))?;
+        let pinned = lock
+            .packages
+            .iter()
+            .any(|p| !p.attestation_identities.is_empty());
+        if let Some(o) = doc.as_object_mut() {
+            o.insert("identities_pinned".into(), pinned.into());
+        }
+        Ok(doc.to_string())
+    })();
+    result.map_err(|e: Error| raise(py, &e))
+}
+
+/// Write a lock from what `pip-verify lock` verified (JSON), applying the
+/// re-lock rules against the `previous` lock's pins; the TOML text.
+#[pyfunction]
+#[pyo3(signature = (packages, meta, *, previous=None, accept_identity=Vec::new(), allow_downgrade=Vec::new()))]
+fn lock_write(
+    py: Python<'_>,
+    packages: String,
+    meta: String,
+    previous: Option<Vec<u8>>,
+    accept_identity: Vec<String>,
+    allow_downgrade: Vec<String>,
+) -> PyResult<String> {
+    let result = (|| {
+        let bad =
+            |e: serde_json::Error| Error::new(crate::ErrorKind::UsageError, "9.5", e.to_string());
+        let new: Vec<crate::lock::NewPackage> = serde_json::from_str(&packages).map_err(bad)?;
+        let meta: crate::lock::LockMeta = serde_json::from_str(&meta).map_err(bad)?;
+        let previous = previous
+            .as_deref()
+            .map(crate::lock::LockFile::parse)
+            .transpose()?;
+        crate::lock::write(
+            &meta,
+            &new,
+            previous.as_ref(),
+            &accept_identity,
+            &allow_downgrade,
+        )
+    })();
+    result.map_err(|e: Error| raise(py, &e))
+}
+
 /// The crypto backend compiled into this build.
 #[pyfunction]
 fn crypto_backend() -> &'static str {
@@ -780,6 +843,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(check_installed, m)?)?;
     m.add_function(wrap_pyfunction!(verify_many, m)?)?;
     m.add_function(wrap_pyfunction!(check_layer, m)?)?;
+    m.add_function(wrap_pyfunction!(lock_read, m)?)?;
+    m.add_function(wrap_pyfunction!(lock_write, m)?)?;
     m.add_function(wrap_pyfunction!(crypto_backend, m)?)?;
     m.add_function(wrap_pyfunction!(error_kinds, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
