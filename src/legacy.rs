@@ -461,6 +461,76 @@ pub fn verify_with_entry(
     Ok((bundle, report))
 }
 
+/// Fetches the log entries of an envelope's candidate bodies (§4.9.3);
+/// the answer is untrusted.
+pub type Lookup<'a> = dyn Fn(&LegacyEnvelope) -> Result<Vec<LogEntry>> + Sync + 'a;
+
+/// §4.9 for one legacy line: compute the candidates, ask the log, accept the
+/// earliest entry that passes [`check_entry`], then verify it as a bundle
+/// with the caller's policy.
+///
+/// # Errors
+/// `TlogEntryMissing` when the log holds none of the candidate UUIDs; the
+/// first entry's error when none passes; the bundle path's kinds.
+pub fn verify_line(
+    trust: &TrustedRoot,
+    line: &[u8],
+    name: &str,
+    digest: &[u8; 32],
+    policy: &crate::Policy,
+    lookup: &Lookup<'_>,
+) -> Result<crate::Verification> {
+    let env = LegacyEnvelope::parse(line, None)?;
+    let candidates = env.candidates();
+    let entries = lookup(&env)?;
+    if entries.is_empty() {
+        let asked: Vec<String> = candidates
+            .iter()
+            .map(|c| format!("{} ({})", c.uuid, c.kind.name()))
+            .collect();
+        return Err(Error::new(
+            ErrorKind::TlogEntryMissing,
+            "4.9.4",
+            format!(
+                "the transparency log holds no entry for this envelope; asked for {}",
+                asked.join(", ")
+            ),
+        ));
+    }
+    let mut first_err = None;
+    let mut best: Option<(LegacyKind, &LogEntry)> = None;
+    for e in &entries {
+        match check_entry(trust, &candidates, e) {
+            Ok(kind) => {
+                if best.is_none_or(|(_, b)| e.integrated_time < b.integrated_time) {
+                    best = Some((kind, e));
+                }
+            }
+            Err(err) => {
+                first_err.get_or_insert(err);
+            }
+        }
+    }
+    let Some((kind, entry)) = best else {
+        return Err(first_err
+            .unwrap_or_else(|| Error::new(ErrorKind::TlogEntryMissing, "4.9.4", "no log entry")));
+    };
+    if kind == LegacyKind::Intoto001 {
+        // Fail closed: the Sigstore libraries have no bundle form for
+        // intoto/0.0.1, and the chain/SCT/DSSE checks are not yet done
+        // outside a bundle.
+        return Err(Error::new(
+            ErrorKind::UnsupportedLogEntryKind,
+            "4.9.4",
+            format!(
+                "the log entry {} (intoto/0.0.1, slsa-github-generator v1.x) matches this envelope and its SET verifies, but certificate-chain verification for intoto/0.0.1 entries is not implemented yet",
+                entry_uuid(&entry.body)
+            ),
+        ));
+    }
+    verify_with_entry(trust, &env, entry, name, digest, Some(policy)).map(|(_, v)| v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

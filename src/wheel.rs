@@ -71,6 +71,21 @@ pub fn verify_wheel(
     policy: &Policy,
     trust: &TrustedRoot,
 ) -> Result<Verification> {
+    verify_wheel_with(path, known_digest, attestation, policy, trust, None)
+}
+
+/// [`verify_wheel`] with a Rekor look-up for legacy envelope lines (§4.9).
+///
+/// # Errors
+/// The §9 kind of the first failing step.
+pub fn verify_wheel_with(
+    path: &Path,
+    known_digest: Option<&[u8; 32]>,
+    attestation: Option<&[u8]>,
+    policy: &Policy,
+    trust: &TrustedRoot,
+    lookup: Option<&crate::legacy::Lookup<'_>>,
+) -> Result<Verification> {
     // §1.1: a missing or unreadable artifact is the caller's error, naming the
     // path, before any sidecar search could report it as `NoAttestations`.
     let digest = match known_digest {
@@ -93,7 +108,7 @@ pub fn verify_wheel(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    verify_attestation(&name, &digest, data, policy, trust)
+    verify_attestation_with(&name, &digest, data, policy, trust, lookup)
 }
 
 /// One item of [`verify_many`].
@@ -195,6 +210,22 @@ pub fn verify_attestation(
     policy: &Policy,
     trust: &TrustedRoot,
 ) -> Result<Verification> {
+    verify_attestation_with(name, digest, data, policy, trust, None)
+}
+
+/// [`verify_attestation`] with a Rekor look-up for legacy envelope lines (§4.9).
+///
+/// # Errors
+/// The §9 kind of the first failing step.
+pub fn verify_attestation_with(
+    name: &str,
+    digest: &[u8; 32],
+    data: &[u8],
+    policy: &Policy,
+    trust: &TrustedRoot,
+    lookup: Option<&crate::legacy::Lookup<'_>>,
+) -> Result<Verification> {
+    let ctx = LineCtx { lookup };
     if data.len() > limits::ATTESTATION_FILE {
         return Err(Error::new(
             ErrorKind::InputTooLarge,
@@ -234,11 +265,30 @@ pub fn verify_attestation(
                 .flatten()
                 .map(|a| a.get("bundle").cloned().unwrap_or(Value::Null))
                 .collect();
-            any_line(name, digest, &lines, policy, trust, "github-attestations")
+            any_line(
+                name,
+                digest,
+                &lines,
+                &[],
+                policy,
+                trust,
+                "github-attestations",
+                &ctx,
+            )
         }
-        Some(v) => any_line(name, digest, &[v], policy, trust, "sigstore-bundle"),
+        Some(v) => any_line(
+            name,
+            digest,
+            &[v],
+            &[trimmed],
+            policy,
+            trust,
+            "sigstore-bundle",
+            &ctx,
+        ),
         None => {
             let mut lines = Vec::new();
+            let mut raws: Vec<&[u8]> = Vec::new();
             for line in data.split(|b| *b == b'\n') {
                 let line = line.strip_suffix(b"\r").unwrap_or(line);
                 if trim(line).is_empty() {
@@ -266,8 +316,18 @@ pub fn verify_attestation(
                     ));
                 }
                 lines.push(v);
+                raws.push(line);
             }
-            any_line(name, digest, &lines, policy, trust, "intoto-jsonl")
+            any_line(
+                name,
+                digest,
+                &lines,
+                &raws,
+                policy,
+                trust,
+                "intoto-jsonl",
+                &ctx,
+            )
         }
     }
 }
@@ -288,14 +348,23 @@ fn is_single_json(data: &[u8]) -> bool {
     serde_json::from_slice::<serde::de::IgnoredAny>(data).is_ok()
 }
 
+/// What a line may use besides the file: the §4.9 Rekor look-up.
+struct LineCtx<'a, 'b> {
+    lookup: Option<&'a crate::legacy::Lookup<'b>>,
+}
+
 /// §1.8.3 / §1.9: at least one line verifies with a matching subject.
+/// `raws` holds the exact bytes of each line when known (§4.9.2).
+#[allow(clippy::too_many_arguments)]
 fn any_line(
     name: &str,
     digest: &[u8; 32],
     lines: &[Value],
+    raws: &[&[u8]],
     policy: &Policy,
     trust: &TrustedRoot,
     format: &'static str,
+    ctx: &LineCtx<'_, '_>,
 ) -> Result<Verification> {
     let mut first_err = None;
     for (i, line) in lines.iter().enumerate() {
@@ -312,11 +381,16 @@ fn any_line(
                 ))
             })
         } else if line.get("payloadType").is_some() || line.get("signatures").is_some() {
-            Err(Error::new(
-                ErrorKind::OnlineLookupRequired,
-                "1.8.1",
-                "this is a legacy slsa-github-generator envelope (v1.x): its transparency-log entry is not in the file, so it cannot be verified offline. Verify it with slsa-verifier, or ask the publisher for provenance from slsa-github-generator v2.1.0 or later (Sigstore bundle lines)",
-            ))
+            match (ctx.lookup, raws.get(i)) {
+                (Some(lookup), Some(raw)) => {
+                    crate::legacy::verify_line(trust, raw, name, digest, policy, lookup)
+                }
+                _ => Err(Error::new(
+                    ErrorKind::OnlineLookupRequired,
+                    "1.8.1",
+                    "this is a legacy slsa-github-generator envelope (v1.x, v2.0.x): its transparency-log entry is not in the file, so it cannot be verified offline. Run with --rekor-lookup (verify_wheel(..., rekor_lookup=True)) to fetch the entry from Rekor, verify it with slsa-verifier, or ask the publisher for provenance from slsa-github-generator v2.1.0 or later (Sigstore bundle lines)",
+                )),
+            }
         } else if line.is_null() {
             Err(Error::new(
                 ErrorKind::OnlineLookupRequired,

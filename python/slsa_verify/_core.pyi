@@ -8,8 +8,8 @@ __all__ = [
     "TrustedRoot",
     "__version__",
     "check_installed",
-    "check_metadata",
     "check_layer",
+    "check_metadata",
     "crypto_backend",
     "error_kinds",
     "refresh_trust",
@@ -74,6 +74,7 @@ def verify_wheel(
     policy: str,
     trusted_root: TrustedRoot | None = None,
     sha256: str | None = None,
+    rekor_url: str | None = None,
 ) -> str: ...
 def verify_many(
     items: list[tuple[str, str | None, bytes | str | None, str]],
