@@ -465,11 +465,161 @@ pub fn verify_with_entry(
 /// the answer is untrusted.
 pub type Lookup<'a> = dyn Fn(&LegacyEnvelope) -> Result<Vec<LogEntry>> + Sync + 'a;
 
-/// §4.9 for one legacy line: compute the candidates, ask the log, accept the
-/// earliest entry that passes [`check_entry`], then verify it as a bundle
-/// with the caller's policy.
+/// The offline answer for a legacy line (§1.8.1).
+pub(crate) const OFFLINE_DETAIL: &str = "this is a legacy slsa-github-generator envelope (v1.x, v2.0.x): its transparency-log entry is not in the file, so it cannot be verified offline. Run with --rekor-lookup (verify_wheel(..., rekor_lookup=True)) to fetch the entry from Rekor, verify it with slsa-verifier, or ask the publisher for provenance from slsa-github-generator v2.1.0 or later (Sigstore bundle lines)";
+
+/// What a legacy line may use (§4.9.5): a live look-up, the entries of
+/// bundles stored by an earlier run (untrusted: re-verified and re-bound to
+/// the line every time), and where the bundles found online are collected.
+#[derive(Default)]
+pub struct LegacySources<'a> {
+    /// The Rekor look-up, when the caller allowed it.
+    pub lookup: Option<&'a Lookup<'a>>,
+    /// Entries read from `<provenance>.sigstore.jsonl`.
+    pub stored: Vec<LogEntry>,
+    /// Stored lines that could not be read (reported as warnings).
+    pub stored_notes: Vec<String>,
+    /// Bundles (one JSON line each) verified from the log in this run.
+    pub found: std::sync::Mutex<Vec<String>>,
+}
+
+impl std::fmt::Debug for LegacySources<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LegacySources")
+            .field("lookup", &self.lookup.is_some())
+            .field("stored", &self.stored.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl LegacySources<'_> {
+    /// Whether a legacy line can be verified at all.
+    #[must_use]
+    pub fn active(&self) -> bool {
+        self.lookup.is_some() || !self.stored.is_empty() || !self.stored_notes.is_empty()
+    }
+}
+
+/// The entries of stored bundles (one JSON bundle per line), each reduced
+/// to what the log signed; everything else in them is rebuilt from the
+/// legacy line when used. Unreadable lines are returned as notes.
+#[must_use]
+pub fn entries_from_bundles(data: &[u8]) -> (Vec<LogEntry>, Vec<String>) {
+    let mut entries = Vec::new();
+    let mut notes = Vec::new();
+    for (i, line) in data
+        .split(|b| *b == b'\n')
+        .enumerate()
+        .take(limits::JSONL_LINES)
+    {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match entry_from_bundle(line) {
+            Ok(e) => entries.push(e),
+            Err(e) => notes.push(format!(
+                "stored bundle line {} is unreadable and was ignored: {}",
+                i + 1,
+                e.detail()
+            )),
+        }
+    }
+    (entries, notes)
+}
+
+fn entry_from_bundle(line: &[u8]) -> Result<LogEntry> {
+    let v = json::parse_as(
+        line,
+        limits::DOC,
+        "stored bundle",
+        ErrorKind::BundleInvalid,
+        "4.9.5",
+    )?;
+    let e = v
+        .pointer("/verificationMaterial/tlogEntries/0")
+        .ok_or_else(|| Error::new(ErrorKind::BundleInvalid, "4.9.5", "no tlog entry"))?;
+    let o = Obj::new(e, ErrorKind::BundleInvalid, "4.9.5", "tlog entry")?;
+    let dec = |s: &str| crate::bundle::decode_b64(s, ErrorKind::MalformedEncoding, "0.4.4");
+    let log_id: [u8; 32] = dec(o.obj("logId")?.str("keyId")?)?
+        .try_into()
+        .map_err(|_| o.err("logId is not 32 bytes".into()))?;
+    Ok(LogEntry {
+        body: dec(o.str("canonicalizedBody")?)?,
+        integrated_time: crate::bundle::int64(o.req("integratedTime")?, "integratedTime")?,
+        log_index: crate::bundle::int64(o.req("logIndex")?, "logIndex")?,
+        log_id,
+        set: dec(o.obj("inclusionPromise")?.str("signedEntryTimestamp")?)?,
+        inclusion_proof: None,
+    })
+}
+
+/// `<provenance>.sigstore.jsonl`.
+#[must_use]
+pub fn store_path(provenance: &std::path::Path) -> std::path::PathBuf {
+    let mut p = provenance.as_os_str().to_owned();
+    p.push(".sigstore.jsonl");
+    std::path::PathBuf::from(p)
+}
+
+/// One checked entry, fully verified for this line.
+fn verify_entry(
+    trust: &TrustedRoot,
+    env: &LegacyEnvelope,
+    kind: LegacyKind,
+    entry: &LogEntry,
+    name: &str,
+    digest: &[u8; 32],
+    policy: &crate::Policy,
+) -> Result<(Value, crate::Verification)> {
+    if kind == LegacyKind::Intoto001 {
+        // Fail closed: the Sigstore libraries have no bundle form for
+        // intoto/0.0.1, and the chain/SCT/DSSE checks are not yet done
+        // outside a bundle.
+        return Err(Error::new(
+            ErrorKind::UnsupportedLogEntryKind,
+            "4.9.4",
+            format!(
+                "the log entry {} (intoto/0.0.1, slsa-github-generator v1.x) matches this envelope and its SET verifies, but certificate-chain verification for intoto/0.0.1 entries is not implemented yet",
+                entry_uuid(&entry.body)
+            ),
+        ));
+    }
+    verify_with_entry(trust, env, entry, name, digest, Some(policy))
+}
+
+/// The earliest entry of `entries` that passes [`check_entry`], or the
+/// first error.
+fn earliest<'e>(
+    trust: &TrustedRoot,
+    candidates: &[Candidate],
+    entries: &'e [LogEntry],
+) -> Option<Result<(LegacyKind, &'e LogEntry)>> {
+    let mut first_err = None;
+    let mut best: Option<(LegacyKind, &LogEntry)> = None;
+    for e in entries {
+        match check_entry(trust, candidates, e) {
+            Ok(kind) => {
+                if best.is_none_or(|(_, b)| e.integrated_time < b.integrated_time) {
+                    best = Some((kind, e));
+                }
+            }
+            Err(err) => {
+                first_err.get_or_insert(err);
+            }
+        }
+    }
+    best.map(Ok).or_else(|| first_err.map(Err))
+}
+
+/// §4.9 for one legacy line: first the stored bundles bound to this line
+/// (re-verified fully; one that fails is reported and ignored), then the
+/// log when a look-up is allowed: compute the candidates, ask the log,
+/// accept the earliest entry that passes [`check_entry`], then verify it as
+/// a bundle with the caller's policy. What the log gave is kept in
+/// `src.found` for storing.
 ///
 /// # Errors
+/// `OnlineLookupRequired` without a look-up and a usable stored bundle;
 /// `TlogEntryMissing` when the log holds none of the candidate UUIDs; the
 /// first entry's error when none passes; the bundle path's kinds.
 pub fn verify_line(
@@ -478,10 +628,43 @@ pub fn verify_line(
     name: &str,
     digest: &[u8; 32],
     policy: &crate::Policy,
-    lookup: &Lookup<'_>,
+    src: &LegacySources<'_>,
 ) -> Result<crate::Verification> {
     let env = LegacyEnvelope::parse(line, None)?;
     let candidates = env.candidates();
+    let mut notes: Vec<String> = src.stored_notes.clone();
+    let mine: Vec<LogEntry> = src
+        .stored
+        .iter()
+        .filter(|e| candidates.iter().any(|c| c.body == e.body))
+        .cloned()
+        .collect();
+    if !mine.is_empty() {
+        let stored = earliest(trust, &candidates, &mine).map(|r| {
+            r.and_then(|(kind, e)| verify_entry(trust, &env, kind, e, name, digest, policy))
+        });
+        match stored {
+            Some(Ok((_, mut v))) => {
+                v.format = "intoto-jsonl+stored-bundle";
+                v.warnings.extend(notes);
+                return Ok(v);
+            }
+            Some(Err(e)) => notes.push(format!(
+                "the stored bundle for this envelope failed ({}: {}) and was ignored",
+                e.kind().name(),
+                e.detail()
+            )),
+            None => {}
+        }
+    }
+    let Some(lookup) = src.lookup else {
+        let mut detail = OFFLINE_DETAIL.to_owned();
+        for n in &notes {
+            detail.push_str("; ");
+            detail.push_str(n);
+        }
+        return Err(Error::new(ErrorKind::OnlineLookupRequired, "1.8.1", detail));
+    };
     let entries = lookup(&env)?;
     if entries.is_empty() {
         let asked: Vec<String> = candidates
@@ -497,38 +680,22 @@ pub fn verify_line(
             ),
         ));
     }
-    let mut first_err = None;
-    let mut best: Option<(LegacyKind, &LogEntry)> = None;
-    for e in &entries {
-        match check_entry(trust, &candidates, e) {
-            Ok(kind) => {
-                if best.is_none_or(|(_, b)| e.integrated_time < b.integrated_time) {
-                    best = Some((kind, e));
-                }
-            }
-            Err(err) => {
-                first_err.get_or_insert(err);
-            }
+    let (kind, entry) = match earliest(trust, &candidates, &entries) {
+        Some(r) => r?,
+        None => {
+            return Err(Error::new(
+                ErrorKind::TlogEntryMissing,
+                "4.9.4",
+                "no log entry",
+            ));
         }
-    }
-    let Some((kind, entry)) = best else {
-        return Err(first_err
-            .unwrap_or_else(|| Error::new(ErrorKind::TlogEntryMissing, "4.9.4", "no log entry")));
     };
-    if kind == LegacyKind::Intoto001 {
-        // Fail closed: the Sigstore libraries have no bundle form for
-        // intoto/0.0.1, and the chain/SCT/DSSE checks are not yet done
-        // outside a bundle.
-        return Err(Error::new(
-            ErrorKind::UnsupportedLogEntryKind,
-            "4.9.4",
-            format!(
-                "the log entry {} (intoto/0.0.1, slsa-github-generator v1.x) matches this envelope and its SET verifies, but certificate-chain verification for intoto/0.0.1 entries is not implemented yet",
-                entry_uuid(&entry.body)
-            ),
-        ));
+    let (bundle, mut v) = verify_entry(trust, &env, kind, entry, name, digest, policy)?;
+    v.warnings.extend(notes);
+    if let (Ok(text), Ok(mut found)) = (serde_json::to_string(&bundle), src.found.lock()) {
+        found.push(text);
     }
-    verify_with_entry(trust, &env, entry, name, digest, Some(policy)).map(|(_, v)| v)
+    Ok(v)
 }
 
 #[cfg(test)]

@@ -71,10 +71,14 @@ pub fn verify_wheel(
     policy: &Policy,
     trust: &TrustedRoot,
 ) -> Result<Verification> {
-    verify_wheel_with(path, known_digest, attestation, policy, trust, None)
+    verify_wheel_with(path, known_digest, attestation, None, policy, trust, None)
 }
 
-/// [`verify_wheel`] with a Rekor look-up for legacy envelope lines (§4.9).
+/// [`verify_wheel`] for legacy envelope lines (§4.9): `provenance` is the
+/// file `attestation` was read from (the sidecar when `attestation` is
+/// `None`), next to which bundles found in the log are stored as
+/// `<provenance>.sigstore.jsonl` and read back (re-verified) by later runs;
+/// `lookup` asks the log.
 ///
 /// # Errors
 /// The §9 kind of the first failing step.
@@ -82,6 +86,7 @@ pub fn verify_wheel_with(
     path: &Path,
     known_digest: Option<&[u8; 32]>,
     attestation: Option<&[u8]>,
+    provenance: Option<&Path>,
     policy: &Policy,
     trust: &TrustedRoot,
     lookup: Option<&crate::legacy::Lookup<'_>>,
@@ -93,22 +98,65 @@ pub fn verify_wheel_with(
         None => io::sha256_file(path)?,
     };
     let owned;
-    let data = match attestation {
-        Some(d) => d,
+    let sidecar;
+    let (data, provenance) = match attestation {
+        Some(d) => (d, provenance),
         None => {
-            owned = io::read_limited(
-                &find_sidecar(path)?,
-                limits::ATTESTATION_FILE,
-                "attestation",
-            )?;
-            &owned
+            sidecar = find_sidecar(path)?;
+            owned = io::read_limited(&sidecar, limits::ATTESTATION_FILE, "attestation")?;
+            (owned.as_slice(), Some(sidecar.as_path()))
         }
     };
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    verify_attestation_with(&name, &digest, data, policy, trust, lookup)
+    let mut src = crate::legacy::LegacySources {
+        lookup,
+        ..Default::default()
+    };
+    let store = provenance.map(crate::legacy::store_path);
+    if let Some(store) = store.as_deref().filter(|p| p.is_file()) {
+        match io::read_limited(store, limits::ATTESTATION_FILE, "stored bundles") {
+            Ok(bytes) => {
+                (src.stored, src.stored_notes) = crate::legacy::entries_from_bundles(&bytes);
+            }
+            Err(e) => src.stored_notes.push(format!(
+                "{} could not be read and was ignored: {}",
+                store.display(),
+                e.detail()
+            )),
+        }
+    }
+    let mut v = verify_attestation_with(&name, &digest, data, policy, trust, &src)?;
+    let found = src.found.into_inner().unwrap_or_default();
+    if let (Some(store), false) = (store, found.is_empty()) {
+        if let Err(e) = write_store(&store, &found) {
+            v.warnings.push(format!(
+                "the log entries found were not stored at {}: {e}",
+                store.display()
+            ));
+        }
+    }
+    Ok(v)
+}
+
+/// Add `bundles` (JSON lines) to the store file, keeping the lines it has.
+fn write_store(store: &Path, bundles: &[String]) -> std::io::Result<()> {
+    let old = std::fs::read_to_string(store).unwrap_or_default();
+    let mut lines: Vec<String> = old
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_owned)
+        .collect();
+    for b in bundles {
+        if !lines.contains(b) {
+            lines.push(b.clone());
+        }
+    }
+    let tmp = store.with_extension("jsonl.tmp");
+    std::fs::write(&tmp, lines.join("\n") + "\n")?;
+    std::fs::rename(&tmp, store)
 }
 
 /// One item of [`verify_many`].
@@ -136,15 +184,23 @@ pub enum Attestation {
 impl Item {
     fn verify(&self, trust: &TrustedRoot) -> Result<Verification> {
         let owned;
-        let data = match &self.attestation {
-            None => None,
-            Some(Attestation::Bytes(b)) => Some(b.as_slice()),
+        let (data, provenance) = match &self.attestation {
+            None => (None, None),
+            Some(Attestation::Bytes(b)) => (Some(b.as_slice()), None),
             Some(Attestation::Path(p)) => {
                 owned = io::read_limited(p, limits::ATTESTATION_FILE, "attestation")?;
-                Some(owned.as_slice())
+                (Some(owned.as_slice()), Some(p.as_path()))
             }
         };
-        verify_wheel(&self.path, self.digest.as_ref(), data, &self.policy, trust)
+        verify_wheel_with(
+            &self.path,
+            self.digest.as_ref(),
+            data,
+            provenance,
+            &self.policy,
+            trust,
+            None,
+        )
     }
 }
 
@@ -210,7 +266,14 @@ pub fn verify_attestation(
     policy: &Policy,
     trust: &TrustedRoot,
 ) -> Result<Verification> {
-    verify_attestation_with(name, digest, data, policy, trust, None)
+    verify_attestation_with(
+        name,
+        digest,
+        data,
+        policy,
+        trust,
+        &crate::legacy::LegacySources::default(),
+    )
 }
 
 /// [`verify_attestation`] with a Rekor look-up for legacy envelope lines (§4.9).
@@ -223,9 +286,9 @@ pub fn verify_attestation_with(
     data: &[u8],
     policy: &Policy,
     trust: &TrustedRoot,
-    lookup: Option<&crate::legacy::Lookup<'_>>,
+    legacy: &crate::legacy::LegacySources<'_>,
 ) -> Result<Verification> {
-    let ctx = LineCtx { lookup };
+    let ctx = LineCtx { legacy };
     if data.len() > limits::ATTESTATION_FILE {
         return Err(Error::new(
             ErrorKind::InputTooLarge,
@@ -350,7 +413,7 @@ fn is_single_json(data: &[u8]) -> bool {
 
 /// What a line may use besides the file: the §4.9 Rekor look-up.
 struct LineCtx<'a, 'b> {
-    lookup: Option<&'a crate::legacy::Lookup<'b>>,
+    legacy: &'a crate::legacy::LegacySources<'b>,
 }
 
 /// §1.8.3 / §1.9: at least one line verifies with a matching subject.
@@ -381,14 +444,14 @@ fn any_line(
                 ))
             })
         } else if line.get("payloadType").is_some() || line.get("signatures").is_some() {
-            match (ctx.lookup, raws.get(i)) {
-                (Some(lookup), Some(raw)) => {
-                    crate::legacy::verify_line(trust, raw, name, digest, policy, lookup)
+            match raws.get(i) {
+                Some(raw) if ctx.legacy.active() => {
+                    crate::legacy::verify_line(trust, raw, name, digest, policy, ctx.legacy)
                 }
                 _ => Err(Error::new(
                     ErrorKind::OnlineLookupRequired,
                     "1.8.1",
-                    "this is a legacy slsa-github-generator envelope (v1.x, v2.0.x): its transparency-log entry is not in the file, so it cannot be verified offline. Run with --rekor-lookup (verify_wheel(..., rekor_lookup=True)) to fetch the entry from Rekor, verify it with slsa-verifier, or ask the publisher for provenance from slsa-github-generator v2.1.0 or later (Sigstore bundle lines)",
+                    crate::legacy::OFFLINE_DETAIL,
                 )),
             }
         } else if line.is_null() {

@@ -280,18 +280,25 @@ fn verify_wheel(
         let policy = Policy::from_json(&policy)?;
         let digest = known_digest(sha256.as_deref())?;
         let data = attestation.as_ref().map(Source::load).transpose()?;
+        let provenance = match &attestation {
+            Some(Source::Path(p)) => Some(p.as_path()),
+            _ => None,
+        };
         match rekor_url {
-            None => crate::wheel::verify_wheel(
+            None => crate::wheel::verify_wheel_with(
                 &artifact,
                 digest.as_ref(),
                 data.as_deref(),
+                provenance,
                 &policy,
                 &root,
+                None,
             ),
             Some(url) => verify_wheel_rekor(
                 &artifact,
                 digest.as_ref(),
                 data.as_deref(),
+                provenance,
                 &policy,
                 &root,
                 &url,
@@ -310,6 +317,7 @@ fn verify_wheel_rekor(
     artifact: &std::path::Path,
     digest: Option<&[u8; 32]>,
     data: Option<&[u8]>,
+    provenance: Option<&std::path::Path>,
     policy: &Policy,
     root: &crate::TrustedRoot,
     rekor_url: &str,
@@ -318,7 +326,15 @@ fn verify_wheel_rekor(
     let http = crate::online::Http::new(crate::online::HttpConfig::default())?;
     let lookup =
         |env: &crate::legacy::LegacyEnvelope| crate::online::rekor::lookup(&http, rekor_url, env);
-    crate::wheel::verify_wheel_with(artifact, digest, data, policy, root, Some(&lookup))
+    crate::wheel::verify_wheel_with(
+        artifact,
+        digest,
+        data,
+        provenance,
+        policy,
+        root,
+        Some(&lookup),
+    )
 }
 
 #[cfg(not(feature = "online"))]
@@ -326,6 +342,7 @@ fn verify_wheel_rekor(
     _artifact: &std::path::Path,
     _digest: Option<&[u8; 32]>,
     _data: Option<&[u8]>,
+    _provenance: Option<&std::path::Path>,
     _policy: &Policy,
     _root: &crate::TrustedRoot,
     _rekor_url: &str,

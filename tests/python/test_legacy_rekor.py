@@ -196,3 +196,27 @@ def test_rekor_url_must_be_https_or_loopback(capsys: pytest.CaptureFixture[str])
     code, doc = _cli("--rekor-url", "https://rekor.example", capsys=capsys)
     assert code == 2
     assert _kind(doc) == "UsageError"
+
+
+def test_a_stored_bundle_that_fails_is_reported_and_ignored(tmp_path: Path, rekor: _Server) -> None:
+    prov = tmp_path / PROVENANCE.name
+    prov.write_bytes(PROVENANCE.read_bytes())
+    # An unreadable line and a real bundle of another envelope.
+    (tmp_path / (PROVENANCE.name + ".sigstore.jsonl")).write_text("not a bundle\n{}\n")
+    with pytest.raises(errors.OnlineLookupRequired) as exc:
+        slsa_verify.verify_wheel(
+            ARTIFACT,
+            prov,
+            policy=slsa_verify.SlsaSource("github.com/slsa-framework/example-package"),
+        )
+    assert "stored bundle line 1 is unreadable and was ignored" in exc.value.detail
+    # With the look-up, the log is still asked and its answer decides.
+    with pytest.raises(errors.TlogEntryMissing):
+        slsa_verify.verify_wheel(
+            ARTIFACT,
+            prov,
+            policy=slsa_verify.SlsaSource("github.com/slsa-framework/example-package"),
+            rekor_lookup=True,
+            rekor_url=rekor.url,
+        )
+    assert len(rekor.paths) == 2
