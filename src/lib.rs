@@ -15,6 +15,7 @@ pub mod installed;
 pub mod io;
 pub mod json;
 pub mod layer;
+pub mod legacy;
 pub mod limits;
 pub mod lock;
 #[cfg(feature = "online")]

@@ -71,6 +71,26 @@ pub fn verify_wheel(
     policy: &Policy,
     trust: &TrustedRoot,
 ) -> Result<Verification> {
+    verify_wheel_with(path, known_digest, attestation, None, policy, trust, None)
+}
+
+/// [`verify_wheel`] for legacy envelope lines (§4.9): `provenance` is the
+/// file `attestation` was read from (the sidecar when `attestation` is
+/// `None`), next to which bundles found in the log are stored as
+/// `<provenance>.sigstore.jsonl` and read back (re-verified) by later runs;
+/// `lookup` asks the log.
+///
+/// # Errors
+/// The §9 kind of the first failing step.
+pub fn verify_wheel_with(
+    path: &Path,
+    known_digest: Option<&[u8; 32]>,
+    attestation: Option<&[u8]>,
+    provenance: Option<&Path>,
+    policy: &Policy,
+    trust: &TrustedRoot,
+    lookup: Option<&crate::legacy::Lookup<'_>>,
+) -> Result<Verification> {
     // §1.1: a missing or unreadable artifact is the caller's error, naming the
     // path, before any sidecar search could report it as `NoAttestations`.
     let digest = match known_digest {
@@ -78,22 +98,65 @@ pub fn verify_wheel(
         None => io::sha256_file(path)?,
     };
     let owned;
-    let data = match attestation {
-        Some(d) => d,
+    let sidecar;
+    let (data, provenance) = match attestation {
+        Some(d) => (d, provenance),
         None => {
-            owned = io::read_limited(
-                &find_sidecar(path)?,
-                limits::ATTESTATION_FILE,
-                "attestation",
-            )?;
-            &owned
+            sidecar = find_sidecar(path)?;
+            owned = io::read_limited(&sidecar, limits::ATTESTATION_FILE, "attestation")?;
+            (owned.as_slice(), Some(sidecar.as_path()))
         }
     };
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    verify_attestation(&name, &digest, data, policy, trust)
+    let mut src = crate::legacy::LegacySources {
+        lookup,
+        ..Default::default()
+    };
+    let store = provenance.map(crate::legacy::store_path);
+    if let Some(store) = store.as_deref().filter(|p| p.is_file()) {
+        match io::read_limited(store, limits::ATTESTATION_FILE, "stored bundles") {
+            Ok(bytes) => {
+                (src.stored, src.stored_notes) = crate::legacy::entries_from_bundles(&bytes);
+            }
+            Err(e) => src.stored_notes.push(format!(
+                "{} could not be read and was ignored: {}",
+                store.display(),
+                e.detail()
+            )),
+        }
+    }
+    let mut v = verify_attestation_with(&name, &digest, data, policy, trust, &src)?;
+    let found = src.found.into_inner().unwrap_or_default();
+    if let (Some(store), false) = (store, found.is_empty()) {
+        if let Err(e) = write_store(&store, &found) {
+            v.warnings.push(format!(
+                "the log entries found were not stored at {}: {e}",
+                store.display()
+            ));
+        }
+    }
+    Ok(v)
+}
+
+/// Add `bundles` (JSON lines) to the store file, keeping the lines it has.
+fn write_store(store: &Path, bundles: &[String]) -> std::io::Result<()> {
+    let old = std::fs::read_to_string(store).unwrap_or_default();
+    let mut lines: Vec<String> = old
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_owned)
+        .collect();
+    for b in bundles {
+        if !lines.contains(b) {
+            lines.push(b.clone());
+        }
+    }
+    let tmp = store.with_extension("jsonl.tmp");
+    std::fs::write(&tmp, lines.join("\n") + "\n")?;
+    std::fs::rename(&tmp, store)
 }
 
 /// One item of [`verify_many`].
@@ -121,15 +184,23 @@ pub enum Attestation {
 impl Item {
     fn verify(&self, trust: &TrustedRoot) -> Result<Verification> {
         let owned;
-        let data = match &self.attestation {
-            None => None,
-            Some(Attestation::Bytes(b)) => Some(b.as_slice()),
+        let (data, provenance) = match &self.attestation {
+            None => (None, None),
+            Some(Attestation::Bytes(b)) => (Some(b.as_slice()), None),
             Some(Attestation::Path(p)) => {
                 owned = io::read_limited(p, limits::ATTESTATION_FILE, "attestation")?;
-                Some(owned.as_slice())
+                (Some(owned.as_slice()), Some(p.as_path()))
             }
         };
-        verify_wheel(&self.path, self.digest.as_ref(), data, &self.policy, trust)
+        verify_wheel_with(
+            &self.path,
+            self.digest.as_ref(),
+            data,
+            provenance,
+            &self.policy,
+            trust,
+            None,
+        )
     }
 }
 
@@ -195,6 +266,29 @@ pub fn verify_attestation(
     policy: &Policy,
     trust: &TrustedRoot,
 ) -> Result<Verification> {
+    verify_attestation_with(
+        name,
+        digest,
+        data,
+        policy,
+        trust,
+        &crate::legacy::LegacySources::default(),
+    )
+}
+
+/// [`verify_attestation`] with a Rekor look-up for legacy envelope lines (§4.9).
+///
+/// # Errors
+/// The §9 kind of the first failing step.
+pub fn verify_attestation_with(
+    name: &str,
+    digest: &[u8; 32],
+    data: &[u8],
+    policy: &Policy,
+    trust: &TrustedRoot,
+    legacy: &crate::legacy::LegacySources<'_>,
+) -> Result<Verification> {
+    let ctx = LineCtx { legacy };
     if data.len() > limits::ATTESTATION_FILE {
         return Err(Error::new(
             ErrorKind::InputTooLarge,
@@ -234,11 +328,30 @@ pub fn verify_attestation(
                 .flatten()
                 .map(|a| a.get("bundle").cloned().unwrap_or(Value::Null))
                 .collect();
-            any_line(name, digest, &lines, policy, trust, "github-attestations")
+            any_line(
+                name,
+                digest,
+                &lines,
+                &[],
+                policy,
+                trust,
+                "github-attestations",
+                &ctx,
+            )
         }
-        Some(v) => any_line(name, digest, &[v], policy, trust, "sigstore-bundle"),
+        Some(v) => any_line(
+            name,
+            digest,
+            &[v],
+            &[trimmed],
+            policy,
+            trust,
+            "sigstore-bundle",
+            &ctx,
+        ),
         None => {
             let mut lines = Vec::new();
+            let mut raws: Vec<&[u8]> = Vec::new();
             for line in data.split(|b| *b == b'\n') {
                 let line = line.strip_suffix(b"\r").unwrap_or(line);
                 if trim(line).is_empty() {
@@ -266,8 +379,18 @@ pub fn verify_attestation(
                     ));
                 }
                 lines.push(v);
+                raws.push(line);
             }
-            any_line(name, digest, &lines, policy, trust, "intoto-jsonl")
+            any_line(
+                name,
+                digest,
+                &lines,
+                &raws,
+                policy,
+                trust,
+                "intoto-jsonl",
+                &ctx,
+            )
         }
     }
 }
@@ -288,14 +411,23 @@ fn is_single_json(data: &[u8]) -> bool {
     serde_json::from_slice::<serde::de::IgnoredAny>(data).is_ok()
 }
 
+/// What a line may use besides the file: the §4.9 Rekor look-up.
+struct LineCtx<'a, 'b> {
+    legacy: &'a crate::legacy::LegacySources<'b>,
+}
+
 /// §1.8.3 / §1.9: at least one line verifies with a matching subject.
+/// `raws` holds the exact bytes of each line when known (§4.9.2).
+#[allow(clippy::too_many_arguments)]
 fn any_line(
     name: &str,
     digest: &[u8; 32],
     lines: &[Value],
+    raws: &[&[u8]],
     policy: &Policy,
     trust: &TrustedRoot,
     format: &'static str,
+    ctx: &LineCtx<'_, '_>,
 ) -> Result<Verification> {
     let mut first_err = None;
     for (i, line) in lines.iter().enumerate() {
@@ -312,11 +444,16 @@ fn any_line(
                 ))
             })
         } else if line.get("payloadType").is_some() || line.get("signatures").is_some() {
-            Err(Error::new(
-                ErrorKind::OnlineLookupRequired,
-                "1.8.1",
-                "this is a legacy slsa-github-generator envelope (v1.x): its transparency-log entry is not in the file, so it cannot be verified offline. Verify it with slsa-verifier, or ask the publisher for provenance from slsa-github-generator v2.1.0 or later (Sigstore bundle lines)",
-            ))
+            match raws.get(i) {
+                Some(raw) if ctx.legacy.active() => {
+                    crate::legacy::verify_line(trust, raw, name, digest, policy, ctx.legacy)
+                }
+                _ => Err(Error::new(
+                    ErrorKind::OnlineLookupRequired,
+                    "1.8.1",
+                    crate::legacy::OFFLINE_DETAIL,
+                )),
+            }
         } else if line.is_null() {
             Err(Error::new(
                 ErrorKind::OnlineLookupRequired,

@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable
 from typing import Any, TypeAlias, Union
 
-from slsa_verify import _core, errors
+from slsa_verify import _core, _legacy, errors
 from slsa_verify._core import TrustedRoot
 
 __all__ = [
@@ -209,13 +209,15 @@ def verify_bundle(
     return Verification._from_json(text)
 
 
-def verify_wheel(
+def verify_wheel(  # noqa: PLR0913 (product contract: keyword-only options)
     artifact: StrPath,
     attestation: StrPath | bytes | None = None,
     *,
     policy: Policy,
     trusted_root: TrustedRoot | StrPath | None = None,
     sha256: str | None = None,
+    rekor_lookup: bool = False,
+    rekor_url: str | None = None,
 ) -> Verification:
     """Verify that ``artifact`` was built as ``policy`` says.
 
@@ -230,13 +232,22 @@ def verify_wheel(
     as when you hold the hash an index published; ``artifact`` then only gives
     the file name. Raises a :class:`slsa_verify.errors.VerificationError`
     subclass on any failure.
+
+    ``rekor_lookup=True``: a legacy slsa-github-generator envelope line (no
+    log entry in the file) is looked up in the Rekor v1 log (``rekor_url``,
+    default ``https://rekor.sigstore.dev``); the answer is verified as
+    untrusted input. Off (the default), such a line raises
+    ``OnlineLookupRequired``.
     """
+    if rekor_url is not None and not rekor_lookup:
+        raise errors.UsageError("rekor_url needs rekor_lookup=True")
     text = _core.verify_wheel(
         os.fspath(artifact),
         None if attestation is None else _source(attestation),
         policy=policy._to_json(),
         trusted_root=_root(trusted_root),
         sha256=sha256,
+        rekor_url=(rekor_url or _legacy.DEFAULT_REKOR_URL) if rekor_lookup else None,
     )
     return Verification._from_json(text)
 

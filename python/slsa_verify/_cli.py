@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeAlias
 
-from slsa_verify import _api, _core, _trust_cli, errors
+from slsa_verify import _api, _core, _legacy, _trust_cli, errors
 
 if TYPE_CHECKING:
     from slsa_verify import _install
@@ -185,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also print the verified statement predicate",
     )
+    _legacy.add_flags(v)
     _add_root_flags(v)
     _add_install_parsers(sub)
     _add_release_parser(sub)
@@ -437,13 +438,37 @@ def _cmd_verify(args: argparse.Namespace) -> list[tuple[str, Result]]:
     policy = policy_from_args(args)
     attestation = args.attestation or args.provenance_path
     root = _trusted_root(args)
+    rekor_lookup, rekor_url = _legacy.rekor_args(args)
     if args.sha256 is not None:
         if len(args.artifacts) != 1:
             raise errors.UsageError("--sha256 names the digest of exactly one ARTIFACT")
         v = _api.verify_wheel(
-            args.artifacts[0], attestation, policy=policy, trusted_root=root, sha256=args.sha256
+            args.artifacts[0],
+            attestation,
+            policy=policy,
+            trusted_root=root,
+            sha256=args.sha256,
+            rekor_lookup=rekor_lookup,
+            rekor_url=rekor_url,
         )
         return [(args.artifacts[0], v)]
+    if rekor_lookup:
+        out: list[tuple[str, Result]] = []
+        for a in args.artifacts:
+            r: Result
+            try:
+                r = _api.verify_wheel(
+                    a,
+                    attestation,
+                    policy=policy,
+                    trusted_root=root,
+                    rekor_lookup=True,
+                    rekor_url=rekor_url,
+                )
+            except errors.Error as e:
+                r = e
+            out.append((a, r))
+        return out
     results = _api.verify_many(
         [(a, attestation, policy) for a in args.artifacts], jobs=args.jobs, trusted_root=root
     )
@@ -513,7 +538,9 @@ _HINTS: dict[str, str] = {
     "NoAttestations": "the publisher did not attest this file here; pass --attestation FILE "
     "if you have its attestation",
     "OnlineLookupRequired": "this attestation format needs a transparency-log lookup that "
-    "offline verification cannot do",
+    "offline verification cannot do: add --rekor-lookup to fetch the entry from Rekor",
+    "TlogEntryMissing": "the Rekor log holds no entry for this envelope: it was never logged, "
+    "or --rekor-url names another log",
     "UnsupportedMediaType": "this is not a Sigstore bundle this tool understands",
 }
 

@@ -76,6 +76,7 @@ def verify_wheel(
     policy: str,
     trusted_root: TrustedRoot | None = None,
     sha256: str | None = None,
+    rekor_url: str | None = None,
 ) -> str: ...
 def verify_many(
     items: list[tuple[str, str | None, bytes | str | None, str]],

@@ -27,6 +27,8 @@ use crate::error::{Error, ErrorKind, Result};
 /// A parsed, validated trusted root with its prepared key stores (spec V0).
 pub struct TrustMaterial {
     verifier: Verifier,
+    /// The Rekor v1 keys with their `validFor` windows (for §4.9 SETs).
+    rekor: sigstore_crypto::Keyring,
 }
 
 impl std::fmt::Debug for TrustMaterial {
@@ -50,7 +52,8 @@ impl TrustMaterial {
         let bad = |d: String| Error::new(ErrorKind::TrustRootInvalid, "2.2", d);
         let root = SigstoreRoot::from_json(json).map_err(|e| bad(e.to_string()))?;
         let verifier = Verifier::new(&root).map_err(|e| bad(e.to_string()))?;
-        Ok(Self { verifier })
+        let rekor = root.rekor_keys().map_err(|e| bad(e.to_string()))?;
+        Ok(Self { verifier, rekor })
     }
 }
 
@@ -224,6 +227,78 @@ fn map_error(e: &SE) -> Error {
         _ => (K::BundleInvalid, "1.2"),
     };
     Error::new(kind, step, text)
+}
+
+/// A Rekor v1 signed entry timestamp, as the log returned it (spec §4.5).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SetInput<'a> {
+    /// The logged body (decoded).
+    pub body: &'a [u8],
+    /// `integratedTime`, Unix seconds.
+    pub integrated_time: i64,
+    /// `logIndex`.
+    pub log_index: i64,
+    /// The log id (SHA-256 of the log key's SPKI).
+    pub log_id: &'a [u8; 32],
+    /// The DER ECDSA signature (decoded `signedEntryTimestamp`).
+    pub set: &'a [u8],
+}
+
+/// §4.5: verify a SET with the Rekor key of `log_id` valid at the entry's
+/// `integratedTime` (§4.2, §4.5.1). The signed payload is the fixed JCS
+/// template of §4.5.2 (all values ASCII: base64, hex, decimal).
+///
+/// # Errors
+/// `TlogUnknownLog`, `TlogKeyNotValidAtTime`, `TlogInclusionPromiseInvalid`.
+pub(crate) fn verify_set(trust: &TrustMaterial, input: &SetInput<'_>) -> Result<()> {
+    use base64::Engine as _;
+    provider::install();
+    let key_id = Sha256Hash::new(*input.log_id);
+    if trust.rekor.key(&key_id).is_none() {
+        return Err(Error::new(
+            ErrorKind::TlogUnknownLog,
+            "4.2",
+            format!(
+                "log id {} is not a Rekor v1 log of the trusted root",
+                crate::io::hex(input.log_id)
+            ),
+        ));
+    }
+    let time = jiff::Timestamp::from_second(input.integrated_time).map_err(|e| {
+        Error::new(
+            ErrorKind::TlogEntryInvalid,
+            "1.3",
+            format!(
+                "integratedTime {} is out of range: {e}",
+                input.integrated_time
+            ),
+        )
+    })?;
+    let key = trust.rekor.key_at(&key_id, time).ok_or_else(|| {
+        Error::new(
+            ErrorKind::TlogKeyNotValidAtTime,
+            "4.5.1",
+            format!("the log key was not valid at integratedTime {time}"),
+        )
+    })?;
+    let payload = format!(
+        "{{\"body\":\"{}\",\"integratedTime\":{},\"logID\":\"{}\",\"logIndex\":{}}}",
+        base64::engine::general_purpose::STANDARD.encode(input.body),
+        input.integrated_time,
+        crate::io::hex(input.log_id),
+        input.log_index
+    );
+    key.verify(
+        payload.as_bytes(),
+        &sigstore_types::SignatureBytes::new(input.set.to_vec()),
+    )
+    .map_err(|e| {
+        Error::new(
+            ErrorKind::TlogInclusionPromiseInvalid,
+            "4.5",
+            format!("the signed entry timestamp does not verify: {e}"),
+        )
+    })
 }
 
 /// Name of the crypto backend in use.

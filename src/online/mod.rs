@@ -5,6 +5,7 @@
 
 pub mod http;
 pub mod index;
+pub mod rekor;
 pub mod release;
 pub mod serve;
 pub mod tuf;

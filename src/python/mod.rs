@@ -264,7 +264,8 @@ fn known_digest(sha256: Option<&str>) -> crate::Result<Option<[u8; 32]>> {
 
 /// Verify a wheel, sdist or any file against its attestation (or sidecar).
 #[pyfunction]
-#[pyo3(signature = (artifact, attestation=None, *, policy, trusted_root=None, sha256=None))]
+#[pyo3(signature = (artifact, attestation=None, *, policy, trusted_root=None, sha256=None, rekor_url=None))]
+#[allow(clippy::too_many_arguments)]
 fn verify_wheel(
     py: Python<'_>,
     artifact: PathBuf,
@@ -272,18 +273,85 @@ fn verify_wheel(
     policy: String,
     trusted_root: Option<PyRef<'_, PyTrustedRoot>>,
     sha256: Option<String>,
+    rekor_url: Option<String>,
 ) -> PyResult<String> {
     let root = root_or_default(py, trusted_root.as_deref())?;
     let result = py.detach(|| {
         let policy = Policy::from_json(&policy)?;
         let digest = known_digest(sha256.as_deref())?;
         let data = attestation.as_ref().map(Source::load).transpose()?;
-        crate::wheel::verify_wheel(&artifact, digest.as_ref(), data.as_deref(), &policy, &root)
+        let provenance = match &attestation {
+            Some(Source::Path(p)) => Some(p.as_path()),
+            _ => None,
+        };
+        match rekor_url {
+            None => crate::wheel::verify_wheel_with(
+                &artifact,
+                digest.as_ref(),
+                data.as_deref(),
+                provenance,
+                &policy,
+                &root,
+                None,
+            ),
+            Some(url) => verify_wheel_rekor(
+                &artifact,
+                digest.as_ref(),
+                data.as_deref(),
+                provenance,
+                &policy,
+                &root,
+                &url,
+            ),
+        }
     });
     match result {
         Ok(v) => to_json(&v),
         Err(e) => Err(raise(py, &e)),
     }
+}
+
+/// [`verify_wheel`] with the §4.9 Rekor look-up for legacy envelope lines.
+#[cfg(feature = "online")]
+fn verify_wheel_rekor(
+    artifact: &std::path::Path,
+    digest: Option<&[u8; 32]>,
+    data: Option<&[u8]>,
+    provenance: Option<&std::path::Path>,
+    policy: &Policy,
+    root: &crate::TrustedRoot,
+    rekor_url: &str,
+) -> crate::Result<crate::Verification> {
+    crate::online::rekor::check_url(rekor_url)?;
+    let http = crate::online::Http::new(crate::online::HttpConfig::default())?;
+    let lookup =
+        |env: &crate::legacy::LegacyEnvelope| crate::online::rekor::lookup(&http, rekor_url, env);
+    crate::wheel::verify_wheel_with(
+        artifact,
+        digest,
+        data,
+        provenance,
+        policy,
+        root,
+        Some(&lookup),
+    )
+}
+
+#[cfg(not(feature = "online"))]
+fn verify_wheel_rekor(
+    _artifact: &std::path::Path,
+    _digest: Option<&[u8; 32]>,
+    _data: Option<&[u8]>,
+    _provenance: Option<&std::path::Path>,
+    _policy: &Policy,
+    _root: &crate::TrustedRoot,
+    _rekor_url: &str,
+) -> crate::Result<crate::Verification> {
+    Err(crate::Error::new(
+        crate::ErrorKind::UsageError,
+        "4.9.3",
+        "this build has no network support (feature `online`)",
+    ))
 }
 
 /// Check that a verified wheel's `METADATA` equals the metadata pip resolved
