@@ -200,6 +200,12 @@ def _add_network_flags(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--cert", metavar="PEM", help="CA bundle to trust, as pip's --cert")
     p.add_argument("--proxy", metavar="URL", help="as pip's --proxy")
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress and no per-file lines on a terminal; errors still print",
+    )
     _trust_cli.add_refresh_flags(p)
 
 
@@ -580,6 +586,7 @@ def _install_options(args: argparse.Namespace, pip_args: list[str]) -> _install.
         allow_sdist=getattr(args, "allow_sdist", False),
         allow_direct=getattr(args, "allow_direct", []),
         target=_target_from_args(args),
+        quiet=args.quiet,
     )
 
 

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Hand-written stub for the Rust extension; checked by stubtest (nox -s typing).
 import os
+from collections.abc import Callable
 from typing import final
 
 __all__ = [
@@ -97,7 +98,15 @@ class Fetcher:
         proxy: str | None = None,
         trusted_root: TrustedRoot | None = None,
     ) -> Fetcher: ...
-    def fetch(self, project: str, version: str, url: str, sha256: str, requested: bool) -> str: ...
+    def fetch(
+        self,
+        project: str,
+        version: str,
+        url: str,
+        sha256: str,
+        requested: bool,
+        progress: Callable[[int, int | None], object] | None = None,
+    ) -> str: ...
 
 def verify_release(
     *,
