@@ -936,7 +936,10 @@ mod tests {
                 "HTTP/1.1 200 OK\r\nContent-Length: 120000\r\nConnection: close\r\n\r\n"
             );
             for _ in 0..12 {
-                if s.write_all(&[b'y'; 10_000]).and_then(|()| s.flush()).is_err() {
+                if s.write_all(&[b'y'; 10_000])
+                    .and_then(|()| s.flush())
+                    .is_err()
+                {
                     return;
                 }
                 std::thread::sleep(Duration::from_millis(50));
@@ -964,7 +967,10 @@ mod tests {
         // Far fewer reports than reads, the last one complete.
         assert!(calls.len() >= 2, "{calls:?}");
         assert!(calls.len() <= 6, "{} reports", calls.len());
-        assert_eq!(calls.last().map(|c| (c.1, c.2)), Some((120_000, Some(120_000))));
+        assert_eq!(
+            calls.last().map(|c| (c.1, c.2)),
+            Some((120_000, Some(120_000)))
+        );
         // Every report but the final one is at least PROGRESS_EVERY after the one before.
         let timed = calls.get(..calls.len() - 1).unwrap_or_default();
         for pair in timed.windows(2) {
