@@ -220,6 +220,12 @@ def _add_network_flags(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--cert", metavar="PEM", help="CA bundle to trust, as pip's --cert")
     p.add_argument("--proxy", metavar="URL", help="as pip's --proxy")
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress and no per-file lines on a terminal; errors still print",
+    )
     _trust_cli.add_refresh_flags(p)
 
 
@@ -654,6 +660,7 @@ def _install_options(args: argparse.Namespace, pip_args: list[str]) -> _install.
         allow_sdist=getattr(args, "allow_sdist", False),
         allow_direct=getattr(args, "allow_direct", []),
         target=_target_from_args(args),
+        quiet=args.quiet,
     )
 
 
@@ -673,7 +680,7 @@ def _from_lock_file(
     )
 
 
-def _dispatch(
+def _dispatch(  # noqa: PLR0911 (one return per command)
     args: argparse.Namespace, pip_args: list[str], *, as_json: bool, out: TextIO, errout: TextIO
 ) -> int:
     from slsa_verify import _install  # noqa: PLC0415 (lazy: keeps `pip-verify verify` start-up lean)

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Hand-written stub for the Rust extension; checked by stubtest (nox -s typing).
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import final
 
@@ -101,7 +102,15 @@ class Fetcher:
         trusted_root: TrustedRoot | None = None,
         lock: bytes | None = None,
     ) -> Fetcher: ...
-    def fetch(self, project: str, version: str, url: str, sha256: str, requested: bool) -> str: ...
+    def fetch(
+        self,
+        project: str,
+        version: str,
+        url: str,
+        sha256: str,
+        requested: bool,
+        progress: Callable[[int, int | None], object] | None = None,
+    ) -> str: ...
 
 @final
 class Server:

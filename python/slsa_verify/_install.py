@@ -35,6 +35,7 @@ DEFAULT_INDEX = "https://pypi.org/simple"
 # Which failure decides the exit code when several files fail: tampering
 # first, then the network, then missing provenance.
 _EXIT_PRIORITY = (1, 4, 3, 2, 5)
+_PROGRESS_AFTER = 1.0  # seconds a file takes before its progress line shows
 
 
 @dataclasses.dataclass
@@ -106,6 +107,7 @@ class Options:
     target: dict[str, Any] | None = None  # --platform/--python-version/… (issue 17)
     pip_config: dict[str, str] | None = None  # pip's configuration, once read (`precheck`)
     lock: bytes | None = None  # install -r pylock.toml: the lock's bytes (issue 14)
+    quiet: bool = False  # --quiet: no progress, no per-file lines
 
 
 def _binary_args(opts: Options) -> list[str]:
@@ -692,6 +694,37 @@ def _fmt_size(n: int) -> str:
     return f"{n} B"
 
 
+def _fmt_mib(n: int) -> str:
+    return f"{n / (1 << 20):.1f}"
+
+
+class _Progress:
+    """One file's updating progress line, drawn only once the file took a while."""
+
+    def __init__(self, out: TextIO, prefix: str) -> None:
+        self.out = out
+        self.prefix = prefix
+        self.started = time.monotonic()
+        self.drawn = False
+
+    def __call__(self, done: int, total: int | None) -> None:
+        took = time.monotonic() - self.started
+        if took < _PROGRESS_AFTER:
+            return
+        amount = f"{_fmt_mib(done)}/{_fmt_mib(total)}" if total else _fmt_mib(done)
+        rate = _fmt_mib(int(done / took))
+        self.out.write(f"\r{self.prefix}  {amount} MiB  {rate} MiB/s\x1b[K")
+        self.out.flush()
+        self.drawn = True
+
+    def finish(self, status: str) -> None:
+        """The file's status line, over the progress line if one was drawn."""
+        if self.drawn:
+            self.out.write(f"\r{self.prefix} … {status}\x1b[K\n")
+        else:
+            self.out.write(f"{status}\n")
+
+
 def _counts(results: Sequence[FileResult]) -> dict[str, int]:
     statuses = [r.status for r in results]
     return {
@@ -811,12 +844,16 @@ def verify_resolution(opts: Options, workdir: Path, *, progress: TextIO | None) 
             url=url,
         )
         results.append(r)
+        line: _Progress | None = None
         if progress is not None:
-            progress.write(f"[{n}/{len(items)}] {escape(r.filename)} … ")
+            line = _Progress(progress, f"[{n}/{len(items)}] {escape(r.filename)}")
+            progress.write(f"{line.prefix} … ")
             progress.flush()
         started = time.monotonic()
         try:
-            text = fetcher.fetch(r.project, r.version, url, _sha256(item), r.requested)
+            text = fetcher.fetch(
+                r.project, r.version, url, _sha256(item), r.requested, progress=line
+            )
         except errors.Error as err:
             r.error = err
         else:
@@ -826,10 +863,10 @@ def verify_resolution(opts: Options, workdir: Path, *, progress: TextIO | None) 
                 r.verification = _api.Verification._from_json(json.dumps(r.outcome["verification"]))
             if r.filename.endswith(".whl"):
                 r.error = _check_metadata(r, item)
-        if progress is not None:
+        if line is not None:
             took = time.monotonic() - started
             size = Path(files / r.filename).stat().st_size if r.outcome else 0
-            progress.write(f"{r.status} ({_fmt_size(size)}, {took:.1f} s)\n")
+            line.finish(f"{r.status} ({_fmt_size(size)}, {took:.1f} s)")
     return results
 
 
@@ -991,7 +1028,7 @@ def run(opts: Options, *, install: bool, as_json: bool, out: TextIO, errout: Tex
     """Resolve, verify every file, then install (or keep) them; the exit code."""
     if opts.pip_config is None:
         opts.pip_config = precheck(opts)
-    progress = errout if (errout.isatty() and not as_json) else None
+    progress = errout if (errout.isatty() and not as_json and not opts.quiet) else None
     workdir = Path(tempfile.mkdtemp(prefix="pip-verify-"))  # mode 0700
     try:
         results = verify_resolution(opts, workdir, progress=progress)
@@ -1087,7 +1124,7 @@ def run_release(opts: ReleaseOptions, *, as_json: bool, out: TextIO, errout: Tex
     for filename, asset, r in results:
         if isinstance(r, errors.Error):
             errout.write(f"FAILED  {escape(filename)}: {type(r).__name__}: {escape(r.detail)}\n")
-        else:
+        elif not opts.network.quiet:
             where = (r.source_repository or "").removeprefix("https://")
             out.write(
                 escape(

@@ -357,7 +357,7 @@ def run_layer(
     opts: _install.Options, output: str, *, as_json: bool, out: TextIO, errout: TextIO
 ) -> int:
     """Resolve, verify every file, build the layer; the exit code."""
-    progress = errout if (errout.isatty() and not as_json) else None
+    progress = errout if (errout.isatty() and not as_json and not opts.quiet) else None
     work = Path(tempfile.mkdtemp(prefix="pip-verify-"))
     try:
         results = _install.verify_resolution(opts, work, progress=progress)

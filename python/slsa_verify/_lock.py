@@ -24,7 +24,7 @@ import urllib.parse
 from pathlib import Path
 from typing import Any, TextIO
 
-from slsa_verify import _core, _install, errors
+from slsa_verify import _core, _fmt, _install, errors
 
 _LOCK_NAME = re.compile(r"^pylock\.([^.]+\.)?toml$")
 _LOCK_LIMIT = 4 << 20
@@ -289,7 +289,7 @@ def _print(  # noqa: PLR0913 (the run's whole state)
         out.write(json.dumps(doc, indent=2) + "\n")
         return
     _install.print_table(results, out, opts.policy)
-    esc = _install.escape
+    esc = _fmt.escape
     for r in results:
         if r.error is not None:
             errout.write(
@@ -358,7 +358,7 @@ def from_lock(
         reqs.append(req)
     if not doc["identities_pinned"]:
         errout.write(
-            f"hint:   {_install.escape(path)} pins no attestation identities (another tool "
+            f"hint:   {_fmt.escape(path)} pins no attestation identities (another tool "
             "wrote it?): each file is checked against the publisher its index asserts; "
             "re-lock with `pip-verify lock` to pin them, or pass --require-identities to refuse\n"
         )

@@ -338,6 +338,12 @@ fn target(url: &str, auth: &Credentials) -> Result<(String, Option<String>)> {
     Ok((clean.into(), header))
 }
 
+/// A download's progress callback: (bytes so far, the announced length).
+pub type Progress<'a> = &'a dyn Fn(u64, Option<u64>);
+
+/// The least time between two progress reports of one download.
+pub const PROGRESS_EVERY: Duration = Duration::from_millis(200);
+
 impl Http {
     /// Build the client.
     ///
@@ -620,11 +626,27 @@ impl Http {
         limit: u64,
         auth: &Credentials,
     ) -> Result<([u8; 32], u64)> {
+        self.download_with_progress(url, dest, limit, auth, None)
+    }
+
+    /// [`Self::download`], telling `progress` (bytes so far, the length the
+    /// server announced) at most every [`PROGRESS_EVERY`] and once at the end.
+    ///
+    /// # Errors
+    /// As [`Self::download`].
+    pub fn download_with_progress(
+        &self,
+        url: &str,
+        dest: &Path,
+        limit: u64,
+        auth: &Credentials,
+        progress: Option<Progress<'_>>,
+    ) -> Result<([u8; 32], u64)> {
         let mut backoff = Backoff::new(&self.cfg);
         loop {
             // Only a body that broke off is tried again here: `get` has already
             // retried the request, and not-found or over-limit never change.
-            match self.download_once(url, dest, limit, auth) {
+            match self.download_once(url, dest, limit, auth, progress) {
                 Err((_, true)) if backoff.wait(None) => {}
                 Err((e, _)) => return Err(e),
                 Ok(v) => return Ok(v),
@@ -639,6 +661,7 @@ impl Http {
         dest: &Path,
         limit: u64,
         auth: &Credentials,
+        progress: Option<Progress<'_>>,
     ) -> std::result::Result<([u8; 32], u64), (Error, bool)> {
         let shown = auth.redact(url);
         let resp = match self.get(url, "*/*", auth, None) {
@@ -666,6 +689,7 @@ impl Http {
         let rate = self.cfg.min_rate;
         let mut window_start = Instant::now() + rate.grace;
         let mut window_total: u64 = 0;
+        let mut last_report: Option<Instant> = None;
         loop {
             let n = match reader.read(&mut buf) {
                 Ok(0) => break,
@@ -683,6 +707,12 @@ impl Http {
                 .map_err(|e| (cannot_write(dest, &e), false))?;
             total = total.saturating_add(n as u64);
             let now = Instant::now();
+            if let Some(report) = progress {
+                if last_report.is_none_or(|t| now.duration_since(t) >= PROGRESS_EVERY) {
+                    report(total, expected_len);
+                    last_report = Some(now);
+                }
+            }
             if now >= window_start {
                 window_total = window_total.saturating_add(n as u64);
                 if now.duration_since(window_start) >= rate.window {
@@ -711,6 +741,9 @@ impl Http {
         file.flush()
             .and_then(|()| file.sync_all())
             .map_err(|e| (cannot_write(dest, &e), false))?;
+        if let Some(report) = progress {
+            report(total, expected_len);
+        }
         let mut out = [0u8; 32];
         out.copy_from_slice(ctx.finish().as_ref());
         Ok((out, total))
@@ -887,6 +920,61 @@ mod tests {
                 .all(|h| !h.to_ascii_lowercase().contains("authorization")),
             "{heads:?}"
         );
+    }
+
+    #[test]
+    fn download_progress_is_rate_limited_and_sees_the_last_byte() {
+        // 12 pieces of 10 000 bytes, 50 ms apart: about 600 ms of body.
+        let srv = serve(Arc::new(|_, s| {
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Length: 120000\r\nConnection: close\r\n\r\n"
+            );
+            for _ in 0..12 {
+                if s.write_all(&[b'y'; 10_000])
+                    .and_then(|()| s.flush())
+                    .is_err()
+                {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }));
+        let h = http(quick());
+        let dir = std::env::temp_dir().join(format!("netsec-progress-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let calls = std::sync::Mutex::new(Vec::new());
+        let report = |done: u64, total: Option<u64>| {
+            if let Ok(mut c) = calls.lock() {
+                c.push((Instant::now(), done, total));
+            }
+        };
+        let got = h.download_with_progress(
+            &format!("{}/f.whl", srv.base),
+            &dir.join("f.whl"),
+            1 << 30,
+            &Credentials::default(),
+            Some(&report),
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(got.ok().map(|(_, n)| n), Some(120_000));
+        let calls = calls.into_inner().unwrap_or_default();
+        // Far fewer reports than reads, the last one complete.
+        assert!(calls.len() >= 2, "{calls:?}");
+        assert!(calls.len() <= 6, "{} reports", calls.len());
+        assert_eq!(
+            calls.last().map(|c| (c.1, c.2)),
+            Some((120_000, Some(120_000)))
+        );
+        // Every report but the final one is at least PROGRESS_EVERY after the one before.
+        let timed = calls.get(..calls.len() - 1).unwrap_or_default();
+        for pair in timed.windows(2) {
+            if let [a, b] = pair {
+                assert!(b.0.duration_since(a.0) >= PROGRESS_EVERY, "{calls:?}");
+                assert!(b.1 >= a.1);
+            }
+        }
+        assert!(calls.iter().all(|c| c.2 == Some(120_000)));
     }
 
     /// Headers, then one byte every `every` for ever.

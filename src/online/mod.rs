@@ -103,8 +103,24 @@ pub fn fetch_and_verify(
     trust: &TrustedRoot,
     dir: &Path,
 ) -> Result<FileOutcome> {
+    fetch_and_verify_with_progress(http, req, policy, trust, dir, None)
+}
+
+/// [`fetch_and_verify`], telling `progress` how the download goes (see
+/// [`http::Http::download_with_progress`]; a local file reports nothing).
+///
+/// # Errors
+/// As [`fetch_and_verify`].
+pub fn fetch_and_verify_with_progress(
+    http: &Http,
+    req: &FileRequest,
+    policy: &InstallPolicy,
+    trust: &TrustedRoot,
+    dir: &Path,
+    progress: Option<http::Progress<'_>>,
+) -> Result<FileOutcome> {
     let auth = http::Credentials::from_urls(&policy.indexes);
-    fetch_inner(http, &auth, req, policy, trust, dir)
+    fetch_inner(http, &auth, req, policy, trust, dir, progress)
         .map(|mut o| {
             o.provenance_url = o.provenance_url.map(|u| {
                 let clean = url::Url::parse(&u).map_or(u, |p| http::display_url(&p));
@@ -130,6 +146,7 @@ fn fetch_inner(
     policy: &InstallPolicy,
     trust: &TrustedRoot,
     dir: &Path,
+    progress: Option<http::Progress<'_>>,
 ) -> Result<FileOutcome> {
     let filename = index::last_segment(&req.url);
     check_filename(&filename)?;
@@ -259,7 +276,7 @@ fn fetch_inner(
     let path = dir.join(&filename);
     let (got, _size) = match &local {
         Some(src) => copy_local(src, &path, ARTIFACT_LIMIT)?,
-        None => http.download(&req.url, &path, ARTIFACT_LIMIT, auth)?,
+        None => http.download_with_progress(&req.url, &path, ARTIFACT_LIMIT, auth, progress)?,
     };
     if got != want {
         return Err(Error::mismatch(

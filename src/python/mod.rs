@@ -443,6 +443,10 @@ struct PyFetcher {
     inner: std::sync::Arc<FetcherState>,
 }
 
+/// A download's latest (bytes so far, announced length), not yet shown.
+#[cfg(feature = "online")]
+type LatestProgress = std::sync::Mutex<Option<(u64, Option<u64>)>>;
+
 #[cfg(feature = "online")]
 struct FetcherState {
     http: crate::online::Http,
@@ -504,6 +508,16 @@ impl PyFetcher {
     /// The work runs on its own thread while this one waits without the GIL
     /// and checks for signals, so Ctrl-C interrupts at once (the abandoned
     /// thread ends at its next timeout, in a directory the caller removes).
+    /// `progress(done, total)` is called from this thread, with the GIL, as
+    /// the download goes (`total` is None when the server sent no length);
+    /// the worker only leaves its latest count behind, so it never touches
+    /// Python, and an exception the callable raises ends the fetch as Ctrl-C
+    /// does.
+    #[pyo3(signature = (project, version, url, sha256, requested, progress=None))]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the file's identity plus the optional callback"
+    )]
     fn fetch(
         &self,
         py: Python<'_>,
@@ -512,6 +526,7 @@ impl PyFetcher {
         url: String,
         sha256: String,
         requested: bool,
+        progress: Option<Py<PyAny>>,
     ) -> PyResult<String> {
         let req = crate::online::FileRequest {
             project,
@@ -521,13 +536,33 @@ impl PyFetcher {
             requested,
         };
         let state = std::sync::Arc::clone(&self.inner);
+        let latest: std::sync::Arc<LatestProgress> = std::sync::Arc::default();
+        let wants_progress = progress.is_some();
+        let seen = std::sync::Arc::clone(&latest);
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let s = &*state;
-            let _ = tx.send(crate::online::fetch_and_verify(
-                &s.http, &req, &s.policy, &s.root, &s.dir,
+            let report = move |done: u64, total: Option<u64>| {
+                if let Ok(mut slot) = seen.lock() {
+                    *slot = Some((done, total));
+                }
+            };
+            let _ = tx.send(crate::online::fetch_and_verify_with_progress(
+                &s.http,
+                &req,
+                &s.policy,
+                &s.root,
+                &s.dir,
+                wants_progress.then_some(&report as &dyn Fn(u64, Option<u64>)),
             ));
         });
+        let tell = |py: Python<'_>| -> PyResult<()> {
+            let news = latest.lock().ok().and_then(|mut slot| slot.take());
+            match (&progress, news) {
+                (Some(cb), Some(args)) => cb.call1(py, args).map(drop),
+                _ => Ok(()),
+            }
+        };
         let mut rx = rx;
         let result = loop {
             let tick = std::time::Duration::from_millis(100);
@@ -536,12 +571,18 @@ impl PyFetcher {
             rx = back;
             match got {
                 Ok(r) => break r,
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => py.check_signals()?,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    py.check_signals()?;
+                    tell(py)?;
+                }
                 Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
                     return Err(PyRuntimeError::new_err("the fetch thread stopped"))
                 }
             }
         };
+        if result.is_ok() {
+            tell(py)?;
+        }
         match result {
             Ok(o) => serde_json::to_string(&o).map_err(|e| PyRuntimeError::new_err(e.to_string())),
             Err(e) => Err(raise(py, &e)),
