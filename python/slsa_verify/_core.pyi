@@ -15,6 +15,8 @@ __all__ = [
     "check_metadata",
     "crypto_backend",
     "error_kinds",
+    "lock_read",
+    "lock_write",
     "refresh_trust",
     "trust_refresh_due",
     "verify_bundle",
