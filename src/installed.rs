@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 //! What a verified wheel says about itself, checked against what pip did
-//! with it (product.md "Verify-then-install", guarantees):
+//! with it (docs/install.md, the guarantees):
 //!
 //! - [`check_metadata`]: the wheel's own `METADATA` (from the verified bytes)
 //!   equals the metadata pip resolved with (the index's PEP 658 file, which

@@ -2,7 +2,7 @@
 //! slsa-verify-rs: prove a Python wheel (or any file) was built by the CI
 //! workflow you expect, from its PEP 740, SLSA or Sigstore attestation.
 //!
-//! Behaviour follows `verification-spec.md`; the Sigstore cryptography is
+//! Every check is documented step by step in `docs/checks.md`; the Sigstore cryptography is
 //! the `sigstore-verify` crate, behind `adapter`. `verify::verify_bundle` and
 //! `wheel::verify_wheel` are the entry points.
 

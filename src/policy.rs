@@ -104,7 +104,7 @@ pub enum Publisher {
     },
 }
 
-/// The caller's policy: who must have built the artifact (product.md).
+/// The caller's policy: who must have built the artifact (docs/verifying.md).
 #[derive(Debug, Clone)]
 pub enum Policy {
     /// A raw Sigstore identity (SAN and issuer).

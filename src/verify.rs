@@ -18,7 +18,7 @@ use crate::policy::{self, Policy};
 use crate::statement::Statement;
 use crate::trust_root::TrustedRoot;
 
-/// What a successful verification proved (product.md `Verification`).
+/// What a successful verification proved (the Python API's `Verification`).
 /// Every field is derived from verified data, except `publisher`, which is
 /// the index's claim and is reported as such.
 #[derive(Debug, Clone, Serialize)]
@@ -180,7 +180,7 @@ pub(crate) fn check_bundle(
     })
 }
 
-/// Verify a plain Sigstore bundle (product.md `verify_bundle`).
+/// Verify a plain Sigstore bundle (the Python API's `verify_bundle`).
 ///
 /// # Errors
 /// The §9 kind of the first failing step.

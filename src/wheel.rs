@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-//! `verify_wheel` (product.md): detect the attestation format from its
+//! `verify_wheel` (docs/verifying.md): detect the attestation format from its
 //! content (§1.6–§1.9), verify every candidate, apply the caller's policy,
 //! and aggregate (V15).
 
@@ -29,7 +29,7 @@ pub const SIDECARS: &[&str] = &[
     ".sigstore",
 ];
 
-/// Find the attestation next to `artifact` (product.md), or `NoAttestations`.
+/// Find the attestation next to `artifact` (docs/verifying.md), or `NoAttestations`.
 ///
 /// # Errors
 /// `NoAttestations` when no sidecar exists.
@@ -619,7 +619,7 @@ fn pep740_policy(
 
 /// The publisher a PyPI provenance object names (its first bundle's), as a
 /// policy: what `pip-verify install` checks a file against when the caller
-/// gave no policy for it (product.md). Every bundle must then name the same
+/// gave no policy for it (docs/install.md). Every bundle must then name the same
 /// publisher (§7.7.2), and the certificate must match it (§7.4).
 ///
 /// # Errors

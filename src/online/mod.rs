@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-//! Verify-then-install, the network half (product.md, steps 2–3): for one
+//! Verify-then-install, the network half (docs/install.md, steps 2–3): for one
 //! file pip chose, find its provenance on the index, download the file with
 //! a streamed hash, and verify it. The only module that uses ureq.
 
