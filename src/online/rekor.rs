@@ -38,6 +38,34 @@ pub fn check_url(rekor_url: &str) -> Result<Url> {
     Ok(u)
 }
 
+/// `verify_wheel` with the §4.9 look-up: legacy envelope lines are bound
+/// to their entry in the Rekor log at `rekor_url` (checked by [`check_url`]).
+///
+/// # Errors
+/// As `wheel::verify_wheel_with`, plus `UsageError` for an unusable URL.
+pub fn verify_wheel(
+    artifact: &std::path::Path,
+    digest: Option<&[u8; 32]>,
+    data: Option<&[u8]>,
+    provenance: Option<&std::path::Path>,
+    policy: &crate::Policy,
+    root: &crate::TrustedRoot,
+    rekor_url: &str,
+) -> Result<crate::Verification> {
+    check_url(rekor_url)?;
+    let http = Http::new(super::HttpConfig::default())?;
+    let find = |env: &LegacyEnvelope| lookup(&http, rekor_url, env);
+    crate::wheel::verify_wheel_with(
+        artifact,
+        digest,
+        data,
+        provenance,
+        policy,
+        root,
+        Some(&find),
+    )
+}
+
 /// GET `/api/v1/log/entries/{uuid}` for every candidate body of `env`.
 /// Returns the entries the log answered (possibly none); 404 means "no
 /// such entry". A redirect, a status other than 200/404, an oversized or

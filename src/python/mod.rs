@@ -322,19 +322,7 @@ fn verify_wheel_rekor(
     root: &crate::TrustedRoot,
     rekor_url: &str,
 ) -> crate::Result<crate::Verification> {
-    crate::online::rekor::check_url(rekor_url)?;
-    let http = crate::online::Http::new(crate::online::HttpConfig::default())?;
-    let lookup =
-        |env: &crate::legacy::LegacyEnvelope| crate::online::rekor::lookup(&http, rekor_url, env);
-    crate::wheel::verify_wheel_with(
-        artifact,
-        digest,
-        data,
-        provenance,
-        policy,
-        root,
-        Some(&lookup),
-    )
+    crate::online::rekor::verify_wheel(artifact, digest, data, provenance, policy, root, rekor_url)
 }
 
 #[cfg(not(feature = "online"))]
