@@ -237,7 +237,7 @@ _TRUE = {"1", "y", "yes", "t", "true", "on"}
 
 
 def _config_files(prefix: str) -> list[str]:
-    """pip's configuration files, lowest precedence first (pip's ``OVERRIDE_ORDER``).
+    """The configuration files pip reads, lowest precedence first (pip's ``OVERRIDE_ORDER``).
 
     As pip's ``configuration.get_configuration_files`` and ``iter_config_files``:
     global (site-wide) files, then the user's (unless ``PIP_CONFIG_FILE`` names
@@ -247,30 +247,30 @@ def _config_files(prefix: str) -> list[str]:
     env_file = os.environ.get("PIP_CONFIG_FILE")
     if env_file == os.devnull:
         return []
-    home = os.path.expanduser("~")
+    home = Path("~").expanduser()
     name = "pip.ini" if sys.platform == "win32" else "pip.conf"
     if sys.platform == "win32":
         program_data = os.environ.get("ALLUSERSPROFILE") or os.environ.get("PROGRAMDATA", "")
-        glob = [os.path.join(program_data, "pip", name)] if program_data else []
-        appdata = os.environ.get("APPDATA") or os.path.join(home, "AppData", "Roaming")
-        user = [os.path.join(home, "pip", name), os.path.join(appdata, "pip", name)]
+        glob = [Path(program_data) / "pip" / name] if program_data else []
+        appdata = Path(os.environ.get("APPDATA") or home / "AppData" / "Roaming")
+        user = [home / "pip" / name, appdata / "pip" / name]
     elif sys.platform == "darwin":
-        glob = [os.path.join("/Library/Application Support/pip", name)]
-        data = os.path.join(home, "Library", "Application Support", "pip")
-        new = data if os.path.isdir(data) else os.path.join(home, ".config", "pip")
-        user = [os.path.join(home, ".pip", name), os.path.join(new, name)]
+        glob = [Path("/Library/Application Support/pip") / name]
+        data = home / "Library" / "Application Support" / "pip"
+        new = data if data.is_dir() else home / ".config" / "pip"
+        user = [home / ".pip" / name, new / name]
     else:
         dirs = os.environ.get("XDG_CONFIG_DIRS", "")
         dirs = dirs if dirs.strip() else "/etc/xdg"
-        glob = [os.path.join(d, "pip", name) for d in dirs.split(os.pathsep)]
-        glob.append(os.path.join("/etc", name))
+        glob = [Path(d) / "pip" / name for d in dirs.split(os.pathsep)]
+        glob.append(Path("/etc") / name)
         xdg_home = os.environ.get("XDG_CONFIG_HOME", "")
-        xdg_home = xdg_home if xdg_home.strip() else os.path.join(home, ".config")
-        user = [os.path.join(home, ".pip", name), os.path.join(xdg_home, "pip", name)]
-    files = list(glob)
-    if not (env_file and os.path.exists(env_file)):
-        files += user
-    files.append(os.path.join(prefix, name))
+        new = Path(xdg_home) if xdg_home.strip() else home / ".config"
+        user = [home / ".pip" / name, new / "pip" / name]
+    files = [str(f) for f in glob]
+    if not (env_file and Path(env_file).exists()):
+        files += [str(f) for f in user]
+    files.append(str(Path(prefix) / name))
     if env_file:
         files.append(env_file)
     return files
@@ -293,7 +293,7 @@ def _read_config_file(path: str, sections: dict[str, dict[str, str]]) -> None:
         return
     if len(data) > _MAX_CONFIG_BYTES:
         raise errors.UsageError(f"pip's configuration file {escape(path)} is over 1 MiB")
-    encoding = locale.getpreferredencoding(False)
+    encoding = locale.getpreferredencoding(do_setlocale=False)
     parser = configparser.RawConfigParser()
     try:
         parser.read_string(data.decode(encoding), source=path)
@@ -307,8 +307,7 @@ def _read_config_file(path: str, sections: dict[str, dict[str, str]]) -> None:
             line = err.errors[0][0]
         where = f" (line {line})" if line is not None else ""
         raise errors.UsageError(
-            f"pip's configuration file {escape(path)} does not parse{where}: "
-            f"{type(err).__name__}"
+            f"pip's configuration file {escape(path)} does not parse{where}: {type(err).__name__}"
         ) from None
     for section in parser.sections():
         if section in sections:
@@ -317,9 +316,8 @@ def _read_config_file(path: str, sections: dict[str, dict[str, str]]) -> None:
 
 
 def _config_name(name: str) -> str:
-    """pip's ``_normalize_name``: lower case, ``-`` for ``_``, no leading ``--``."""
-    name = name.lower().replace("_", "-")
-    return name[2:] if name.startswith("--") else name
+    """As pip's ``_normalize_name``: lower case, ``-`` for ``_``, no leading ``--``."""
+    return name.lower().replace("_", "-").removeprefix("--")
 
 
 def pip_settings(opts: Options) -> dict[str, str]:
@@ -723,7 +721,7 @@ class KeptPip:
             self.proc = subprocess.Popen(  # noqa: S603 (argv list, no shell)
                 cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True
             )
-        assert self.proc.stdout is not None  # noqa: S101 (PIPE above)
+        assert self.proc.stdout is not None  # PIPE above
         if self.proc.stdout.readline() != "resolved\n":
             self.close()
             raise type(failure)(f"{failure.detail}:\n{_tail(self.log)}")
@@ -768,7 +766,7 @@ class KeptPip:
 
 
 def _tail(path: Path) -> str:
-    """pip's last lines of output in ``path``."""
+    """The last lines of pip's output in ``path``."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
@@ -1118,7 +1116,7 @@ def _site_dirs(opts: Options) -> tuple[str, str]:
 def _install(
     opts: Options, results: Sequence[FileResult], workdir: Path, kept: KeptPip | None = None
 ) -> None:
-    """pip installs exactly the verified files, by the waiting pip when there is one."""
+    """Have pip install exactly the verified files, by the waiting pip when there is one."""
     if not results:  # e.g. every requirement's markers exclude this environment
         return
     reqs = workdir / "verified.txt"

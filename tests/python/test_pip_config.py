@@ -118,7 +118,8 @@ def test_every_place_in_pips_precedence(
     assert ours["extra-index-url"].split() == ["http://e1/simple", "http://e2/simple"]
 
     env_file = write(
-        tmp_path / "env.conf", "[install]\nIndex_URL = http://env-file/simple\n[global]\nTimeout=9\n"
+        tmp_path / "env.conf",
+        "[install]\nIndex_URL = http://env-file/simple\n[global]\nTimeout=9\n",
     )
     monkeypatch.setenv("PIP_CONFIG_FILE", str(env_file))
     ours = _install.pip_settings(opts_for(target))
@@ -167,7 +168,7 @@ def test_devnull_means_no_file_at_all(
 
 
 def test_the_environments_own_file_is_the_targets(
-    tmp_path: Path, target: str, monkeypatch: pytest.MonkeyPatch
+    target: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """pip reads ``sys.prefix/pip.conf`` of the interpreter it installs for, not ours."""
     monkeypatch.delenv("PIP_CONFIG_FILE", raising=False)
@@ -312,9 +313,7 @@ def test_kept_pip_install_failure_is_an_install_error(
     assert pip_list(target) == []
 
 
-def test_install_starts_pip_once(
-    tmp_path: Path, target: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_install_starts_pip_once(target: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """One pip start (the guarded resolution, which installs), plus the bare-interpreter probe."""
     monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
     started: list[list[str]] = []
