@@ -210,14 +210,20 @@ def _main() -> int:  # noqa: C901, PLR0915 (one closure per hook)
     if not config.get("then_install"):
         return int(pip_main(pip_args))
     sys.stdout.flush()
+    # stdin and stdout are the caller's control channel: pip gets its stderr as
+    # stdout, and an empty stdin (as a run with stdin=DEVNULL would have)
     control = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)  # pip's stdout joins its stderr; stdout is the control channel
+    orders = os.fdopen(os.dup(0), encoding="utf-8")
+    os.dup2(2, 1)
+    empty = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(empty, 0)
+    os.close(empty)
     code = int(pip_main(pip_args))
     if code != 0:
         return code
     control.write("resolved\n")
     control.flush()
-    line = sys.stdin.readline()
+    line = orders.readline()
     if not line.strip():
         return code
     order = json.loads(line)
