@@ -32,6 +32,7 @@ EXAMPLES = ROOT / "examples"
 WHEEL = EXAMPLES / "abi3info-2024.10.8-py3-none-any.whl"
 REQ = "abi3info==2024.10.8"
 POLICY = ["--repository", "woodruffw/abi3info", "--workflow", "release.yml"]
+GOAL = 1.3  # issue 15: pip-verify install at most 1.3x plain pip install
 
 
 def _fresh(tmp: Path, n: int) -> str:
@@ -93,7 +94,7 @@ def main() -> None:
                 rows: dict[str, list[float]] = {}
                 n = 0
                 pip = [sys.executable, "-m", "pip"]
-                for _ in range(pairs):
+                for k in range(pairs):
                     cases = {
                         "pip install": lambda p: [
                             *pip,
@@ -148,7 +149,9 @@ def main() -> None:
                             served,
                             REQ,
                         ]
-                    for name, argv in cases.items():
+                    # every other pair runs in reverse order: no case always goes first
+                    order = list(cases.items())
+                    for name, argv in order if k % 2 == 0 else order[::-1]:
                         n += 1
                         rows.setdefault(name, []).append(_timed(argv(_fresh(tmp, n))))
             finally:
@@ -156,14 +159,27 @@ def main() -> None:
                 proc.wait()
                 if proc.stdout is not None:
                     proc.stdout.close()
-    base = {"pip": statistics.median(rows["pip install"])}
-    if "uv pip install" in rows:
-        base["uv"] = statistics.median(rows["uv pip install"])
+    report(rows, pairs, uv_found=uv is not None)
+
+
+def report(rows: dict[str, list[float]], pairs: int, *, uv_found: bool) -> None:
+    """Medians, each row's ratio to its plain installer, and the median of per-pair ratios."""
     print(f"install timings, median of {pairs} interleaved runs (fresh venv each):")
     for name, times in rows.items():
-        med = statistics.median(times)
-        ref = base["uv"] if name.startswith("uv") else base["pip"]
-        print(f"  {name:28} {med:6.2f} s   {med / ref:4.2f}x")
+        base = rows["uv pip install" if name.startswith("uv") else "pip install"]
+        med, ref = statistics.median(times), statistics.median(base)
+        pair = statistics.median(t / b for t, b in zip(times, base, strict=True))
+        print(f"  {name:28} {med:6.2f} s   {med / ref:4.2f}x of medians   {pair:4.2f}x median pair")
+    if not uv_found:
+        print("  uv pip install rows: skipped, uv is not on PATH (pip install uv to add them)")
+    ours = statistics.median(
+        t / b for t, b in zip(rows["pip-verify install"], rows["pip install"], strict=True)
+    )
+    verdict = "meets" if ours <= GOAL else "MISSES"
+    print(
+        f"pip-verify install: {ours:.2f}x plain pip install (median pair ratio), "
+        f"{verdict} the {GOAL}x goal"
+    )
 
 
 if __name__ == "__main__":

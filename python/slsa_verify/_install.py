@@ -11,10 +11,11 @@ temporary directory that is removed on every path.
 
 from __future__ import annotations
 
-import ast
+import configparser
 import dataclasses
 import importlib.util
 import json
+import locale
 import os
 import re
 import shlex
@@ -84,6 +85,15 @@ class FileResult:
         return doc
 
 
+@dataclasses.dataclass(frozen=True)
+class TargetPaths:
+    """The target interpreter's ``sys.prefix`` and the directories pip installs into."""
+
+    prefix: str  # where pip looks for the environment's own pip.conf
+    purelib: str
+    platlib: str
+
+
 @dataclasses.dataclass
 class Options:
     """Everything ``download``/``install`` take from the command line."""
@@ -108,6 +118,7 @@ class Options:
     pip_config: dict[str, str] | None = None  # pip's configuration, once read (`precheck`)
     lock: bytes | None = None  # install -r pylock.toml: the lock's bytes (issue 14)
     quiet: bool = False  # --quiet: no progress, no per-file lines
+    paths: TargetPaths | None = None  # where the target keeps things, once asked (`target_paths`)
 
 
 def _binary_args(opts: Options) -> list[str]:
@@ -127,6 +138,69 @@ def _pip(python: str) -> list[str]:
     if python == sys.executable:
         return [python, "-m", "pip"]
     return [sys.executable, "-m", "pip", "--python", python]
+
+
+def _pip_in(python: str) -> list[str]:
+    """:func:`_pip`, started once: this pip run directly by ``python``.
+
+    ``pip --python`` starts this interpreter, imports pip, then starts
+    ``python`` with pip's ``__pip-runner__.py``, which imports this same pip
+    from its directory; running that runner directly skips the first start.
+    """
+    if python == sys.executable:
+        return [python, "-m", "pip"]
+    spec = importlib.util.find_spec("pip")
+    if spec is not None and spec.origin is not None:
+        runner = Path(spec.origin).parent / "__pip-runner__.py"  # pip >= 22.3
+        if runner.is_file():
+            return [python, str(runner)]
+    return _pip(python)
+
+
+# The target's prefix and install directories, in one start of the bare
+# interpreter (no pip imported): `-I` as pip's own environment probe.
+_PROBE = (
+    "import json, sys, sysconfig\n"
+    "scheme = None\n"
+    "if sys.argv[1] == 'user':\n"
+    "    get = getattr(sysconfig, 'get_preferred_scheme', None)\n"
+    "    user = 'nt_user' if sys.platform == 'win32' else 'posix_user'\n"
+    "    scheme = get('user') if get else user\n"
+    "p = sysconfig.get_paths(scheme) if scheme else sysconfig.get_paths()\n"
+    "print(json.dumps([sys.prefix, p['purelib'], p['platlib']]))\n"
+)
+
+
+def target_paths(opts: Options) -> TargetPaths:
+    """``opts.python``'s ``sys.prefix`` and (purelib, platlib) pip installs into.
+
+    Asked once per run (``opts.paths``); ``--user`` after ``--`` picks the user scheme.
+    """
+    if opts.paths is not None:
+        return opts.paths
+    user = "--user" in opts.pip_args
+    try:
+        proc = subprocess.run(  # noqa: S603 (argv list, no shell)
+            [opts.python, "-I", "-c", _PROBE, "user" if user else "default"],
+            capture_output=True,
+            text=True,
+            check=False,
+            stdin=subprocess.DEVNULL,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise errors.UsageError(
+            f"cannot run --python {escape(opts.python)}: {type(err).__name__}"
+        ) from None
+    try:
+        prefix, purelib, platlib = (str(v) for v in json.loads(proc.stdout))
+    except (ValueError, TypeError) as err:
+        raise errors.UsageError(
+            f"cannot ask --python {escape(opts.python)} where packages go: "
+            f"{escape(proc.stderr[-500:])}"
+        ) from err
+    opts.paths = TargetPaths(prefix, purelib, platlib)
+    return opts.paths
 
 
 def _target_args(opts: Options, workdir: Path) -> list[str]:
@@ -162,36 +236,104 @@ _SECTIONS = ("global", "install", ":env:")
 _TRUE = {"1", "y", "yes", "t", "true", "on"}
 
 
+def _config_files(prefix: str) -> list[str]:
+    """The configuration files pip reads, lowest precedence first (pip's ``OVERRIDE_ORDER``).
+
+    As pip's ``configuration.get_configuration_files`` and ``iter_config_files``:
+    global (site-wide) files, then the user's (unless ``PIP_CONFIG_FILE`` names
+    a file that exists), then the environment's ``pip.conf`` in ``prefix``,
+    then ``PIP_CONFIG_FILE``. ``PIP_CONFIG_FILE=os.devnull`` means none at all.
+    """
+    env_file = os.environ.get("PIP_CONFIG_FILE")
+    if env_file == os.devnull:
+        return []
+    home = Path("~").expanduser()
+    name = "pip.ini" if sys.platform == "win32" else "pip.conf"
+    if sys.platform == "win32":
+        program_data = os.environ.get("ALLUSERSPROFILE") or os.environ.get("PROGRAMDATA", "")
+        glob = [Path(program_data) / "pip" / name] if program_data else []
+        appdata = Path(os.environ.get("APPDATA") or home / "AppData" / "Roaming")
+        user = [home / "pip" / name, appdata / "pip" / name]
+    elif sys.platform == "darwin":
+        glob = [Path("/Library/Application Support/pip") / name]
+        data = home / "Library" / "Application Support" / "pip"
+        new = data if data.is_dir() else home / ".config" / "pip"
+        user = [home / ".pip" / name, new / name]
+    else:
+        dirs = os.environ.get("XDG_CONFIG_DIRS", "")
+        dirs = dirs if dirs.strip() else "/etc/xdg"
+        glob = [Path(d) / "pip" / name for d in dirs.split(os.pathsep)]
+        glob.append(Path("/etc") / name)
+        xdg_home = os.environ.get("XDG_CONFIG_HOME", "")
+        new = Path(xdg_home) if xdg_home.strip() else home / ".config"
+        user = [home / ".pip" / name, new / "pip" / name]
+    files = [str(f) for f in glob]
+    if not (env_file and Path(env_file).exists()):
+        files += [str(f) for f in user]
+    files.append(str(Path(prefix) / name))
+    if env_file:
+        files.append(env_file)
+    return files
+
+
+_MAX_CONFIG_BYTES = 1 << 20
+
+
+def _read_config_file(path: str, sections: dict[str, dict[str, str]]) -> None:
+    """One of pip's configuration files into ``sections`` (later files win).
+
+    As pip: a file that does not exist or cannot be opened is skipped; one that
+    does not parse stops the run (pip would stop too). The error names the file
+    and line, never its text (an index URL there may carry a password).
+    """
+    try:
+        with open(path, "rb") as f:  # noqa: PTH123 (a str path, as pip's)
+            data = f.read(_MAX_CONFIG_BYTES + 1)
+    except OSError:
+        return
+    if len(data) > _MAX_CONFIG_BYTES:
+        raise errors.UsageError(f"pip's configuration file {escape(path)} is over 1 MiB")
+    encoding = locale.getpreferredencoding(do_setlocale=False)
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read_string(data.decode(encoding), source=path)
+    except UnicodeDecodeError as err:
+        raise errors.UsageError(
+            f"pip's configuration file {escape(path)} has invalid {encoding} characters"
+        ) from err
+    except configparser.Error as err:
+        line = getattr(err, "lineno", None)
+        if line is None and isinstance(err, configparser.ParsingError) and err.errors:
+            line = err.errors[0][0]
+        where = f" (line {line})" if line is not None else ""
+        raise errors.UsageError(
+            f"pip's configuration file {escape(path)} does not parse{where}: {type(err).__name__}"
+        ) from None
+    for section in parser.sections():
+        if section in sections:
+            for key, value in parser.items(section):
+                sections[section][_config_name(key)] = value
+
+
+def _config_name(name: str) -> str:
+    """As pip's ``_normalize_name``: lower case, ``-`` for ``_``, no leading ``--``."""
+    return name.lower().replace("_", "-").removeprefix("--")
+
+
 def pip_settings(opts: Options) -> dict[str, str]:
     """Pip's effective configuration for ``pip install``, one value per key.
 
-    ``pip config list`` prints the files merged in pip's file precedence
-    (global < user < site < PIP_CONFIG_FILE) as ``section.key=<Python repr>``;
-    the sections are then layered as pip's option parser does.
+    Read here as pip reads it, without starting pip: the files in pip's
+    precedence (:func:`_config_files`; the environment's own file is in the
+    target interpreter's ``sys.prefix``), then the ``PIP_*`` variables; the
+    sections are then layered as pip's option parser does.
     """
-    try:
-        proc = subprocess.run(  # noqa: S603 (argv list, no shell)
-            [*_pip(opts.python), "config", "list"],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=60,
-            stdin=subprocess.DEVNULL,
-        )
-    except subprocess.TimeoutExpired as err:
-        raise errors.NetworkError("`pip config list` did not answer within 60 s") from err
     sections: dict[str, dict[str, str]] = {s: {} for s in _SECTIONS}
-    for line in proc.stdout.splitlines():
-        key, _, raw = line.partition("=")
-        section, _, name = key.partition(".")
-        if section not in sections or not name:
-            continue
-        try:
-            value = ast.literal_eval(raw)
-        except (ValueError, SyntaxError):
-            continue
-        if isinstance(value, str):
-            sections[section][name] = value
+    for path in _config_files(target_paths(opts).prefix):
+        _read_config_file(path, sections)
+    for key, value in os.environ.items():
+        if key.startswith("PIP_") and key[4:].lower() not in ("version", "help"):
+            sections[":env:"][_config_name(key[4:])] = value
     merged: dict[str, str] = {}
     for section in _SECTIONS:
         merged.update(sections[section])
@@ -522,7 +664,9 @@ class _UnverifiedSdist(Exception):
     requested: bool
 
 
-def _guarded_pip(opts: Options, workdir: Path, verified_sdists: set[str]) -> list[str]:
+def _guarded_pip(
+    opts: Options, workdir: Path, verified_sdists: set[str], *, then_install: bool = False
+) -> list[str]:
     """pip, run by ``opts.python`` under :mod:`slsa_verify._pipguard`'s hooks."""
     spec = importlib.util.find_spec("pip")
     if spec is None or spec.origin is None:
@@ -537,6 +681,7 @@ def _guarded_pip(opts: Options, workdir: Path, verified_sdists: set[str]) -> lis
                 "allow_direct": sorted(canonical(n) for n in opts.allow_direct),
                 "allow_sdist": opts.allow_sdist,
                 "verified_sdists": sorted(verified_sdists),
+                "then_install": then_install,
             }
         ),
         encoding="utf-8",
@@ -554,17 +699,97 @@ def _refusal(workdir: Path) -> dict[str, Any] | None:
     return json.loads(lines[0]) if lines else None
 
 
+class KeptPip:
+    """The guarded pip that resolved, kept waiting to install: pip starts once.
+
+    ``pip-verify install`` resolves with pip under :mod:`slsa_verify._pipguard`;
+    that process, its interpreter and pip already imported, then waits until
+    every file verified and runs the hash-pinned install of the verified
+    files itself (the same arguments as a separate run would take). If
+    anything fails before, :meth:`close` ends it and nothing is installed.
+    """
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen[str] | None = None
+        self.log: Path | None = None
+
+    def resolve(self, cmd: list[str], workdir: Path, failure: errors.Error) -> None:
+        """Run the resolution; raise ``failure`` (with pip's last lines) if it fails."""
+        self.close()
+        self.log = workdir / "resolve.err"
+        with self.log.open("w", encoding="utf-8") as err:
+            self.proc = subprocess.Popen(  # noqa: S603 (argv list, no shell)
+                cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True
+            )
+        assert self.proc.stdout is not None  # PIPE above
+        if self.proc.stdout.readline() != "resolved\n":
+            self.close()
+            raise type(failure)(f"{failure.detail}:\n{_tail(self.log)}")
+
+    def install(self, args: list[str], workdir: Path, failure: errors.Error) -> None:
+        """Have the waiting pip run ``pip ARGS``; raise ``failure`` if it fails."""
+        proc, self.proc = self.proc, None
+        if proc is None or proc.stdin is None:
+            raise type(failure)(f"{failure.detail}: pip is no longer running")
+        out, err = workdir / "install.out", workdir / "install.err"
+        order = {"args": args, "stdout": str(out), "stderr": str(err)}
+        try:
+            proc.stdin.write(json.dumps(order) + "\n")
+            proc.stdin.close()
+        except OSError:
+            pass  # it ended: its exit code says how
+        code = proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+        if code != 0:
+            raise type(failure)(f"{failure.detail}:\n{_tail(err)}")
+
+    @property
+    def waiting(self) -> bool:
+        """True while a resolved pip waits for its verdict."""
+        return self.proc is not None and self.proc.poll() is None
+
+    def close(self) -> None:
+        """End a waiting pip without installing anything (idempotent)."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        try:
+            if proc.stdin is not None:
+                proc.stdin.close()  # the end of stdin: it exits, having installed nothing
+            proc.wait(timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def _tail(path: Path) -> str:
+    """The last lines of pip's output in ``path``."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.strip().splitlines()[-8:])
+
+
 def resolve(
-    opts: Options, workdir: Path, verified_sdists: set[str] | None = None
+    opts: Options,
+    workdir: Path,
+    verified_sdists: set[str] | None = None,
+    *,
+    kept: KeptPip | None = None,
 ) -> list[dict[str, Any]]:
     """What pip would install, from ``pip install --dry-run --report``.
 
     Nothing is built or fetched that could run before verification
-    (:mod:`slsa_verify._pipguard`).
+    (:mod:`slsa_verify._pipguard`). With ``kept``, the pip that resolved
+    stays, waiting to install (:class:`KeptPip`).
     """
     report = workdir / "report.json"
     cmd = [
-        *_guarded_pip(opts, workdir, verified_sdists or set()),
+        *_guarded_pip(opts, workdir, verified_sdists or set(), then_install=kept is not None),
         "install",
         "--dry-run",
         "--ignore-installed",
@@ -580,8 +805,12 @@ def resolve(
         *(arg for f in opts.requirement_files for arg in ("-r", f)),
         *opts.requirements,
     ]
+    failure = errors.NetworkError("pip could not resolve the requirements")
     try:
-        _run_pip(cmd, errors.NetworkError("pip could not resolve the requirements"))
+        if kept is None:
+            _run_pip(cmd, failure)
+        else:
+            kept.resolve(cmd, workdir, failure)
     except errors.NetworkError:
         refused = _refusal(workdir)
         if refused is None:
@@ -756,7 +985,7 @@ def _fetcher(opts: Options, directory: Path, indexes: list[str]) -> _core.Fetche
 
 
 def _resolve_verifying_sdists(
-    opts: Options, workdir: Path, indexes: list[str]
+    opts: Options, workdir: Path, indexes: list[str], kept: KeptPip | None
 ) -> tuple[list[dict[str, Any]], list[FileResult]]:
     """Resolve; an sdist pip must build to resolve is verified first.
 
@@ -767,7 +996,7 @@ def _resolve_verifying_sdists(
     early: _core.Fetcher | None = None
     for _ in range(_MAX_SDIST_ROUNDS):
         try:
-            return resolve(opts, workdir, verified), []
+            return resolve(opts, workdir, verified, kept=kept), []
         except _UnverifiedSdist as need:  # noqa: PERF203 (one resolve per sdist)
             early = early or _fetcher(opts, workdir / "sdists", indexes)
             version = need.filename.rsplit("-", 1)[-1]
@@ -822,11 +1051,16 @@ def precheck(opts: Options) -> dict[str, str]:
     return config
 
 
-def verify_resolution(opts: Options, workdir: Path, *, progress: TextIO | None) -> list[FileResult]:
-    """Resolve with pip, then fetch and verify every file into ``workdir``."""
+def verify_resolution(
+    opts: Options, workdir: Path, *, progress: TextIO | None, kept: KeptPip | None = None
+) -> list[FileResult]:
+    """Resolve with pip, then fetch and verify every file into ``workdir``.
+
+    With ``kept``, the pip that resolved waits to install (:class:`KeptPip`).
+    """
     config = opts.pip_config if opts.pip_config is not None else precheck(opts)
     indexes = apply_pip_settings(opts, config)
-    items, failed = _resolve_verifying_sdists(opts, workdir, indexes)
+    items, failed = _resolve_verifying_sdists(opts, workdir, indexes, kept)
     if failed:
         return failed
     files = workdir / "files"
@@ -875,34 +1109,14 @@ def verify_resolution(opts: Options, workdir: Path, *, progress: TextIO | None) 
 
 def _site_dirs(opts: Options) -> tuple[str, str]:
     """(purelib, platlib) that pip installs into for ``opts.python``."""
-    user = "--user" in opts.pip_args
-    code = (
-        "import json, sys, sysconfig\n"
-        "scheme = None\n"
-        "if sys.argv[1] == 'user':\n"
-        "    get = getattr(sysconfig, 'get_preferred_scheme', None)\n"
-        "    user = 'nt_user' if sys.platform == 'win32' else 'posix_user'\n"
-        "    scheme = get('user') if get else user\n"
-        "p = sysconfig.get_paths(scheme) if scheme else sysconfig.get_paths()\n"
-        "print(json.dumps([p['purelib'], p['platlib']]))\n"
-    )
-    proc = subprocess.run(  # noqa: S603 (argv list, no shell)
-        [opts.python, "-I", "-c", code, "user" if user else "default"],
-        capture_output=True,
-        text=True,
-        check=False,
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-    )
-    if proc.returncode != 0:
-        raise errors.InstallError(
-            f"cannot ask {opts.python} where packages go: {proc.stderr[-500:]}"
-        )
-    purelib, platlib = json.loads(proc.stdout)
-    return str(purelib), str(platlib)
+    paths = target_paths(opts)
+    return paths.purelib, paths.platlib
 
 
-def _install(opts: Options, results: Sequence[FileResult], workdir: Path) -> None:
+def _install(
+    opts: Options, results: Sequence[FileResult], workdir: Path, kept: KeptPip | None = None
+) -> None:
+    """Have pip install exactly the verified files, by the waiting pip when there is one."""
     if not results:  # e.g. every requirement's markers exclude this environment
         return
     reqs = workdir / "verified.txt"
@@ -915,7 +1129,7 @@ def _install(opts: Options, results: Sequence[FileResult], workdir: Path) -> Non
         encoding="utf-8",
     )
     cmd = [
-        *_pip(opts.python),
+        *_pip_in(opts.python),
         "install",
         # pip's configuration and PIP_* cannot add files, indexes or places here.
         "--isolated",
@@ -932,7 +1146,11 @@ def _install(opts: Options, results: Sequence[FileResult], workdir: Path) -> Non
         str(reqs),
         *opts.pip_args,
     ]
-    _run_pip(cmd, errors.InstallError("every file verified, but pip failed to install them"))
+    failure = errors.InstallError("every file verified, but pip failed to install them")
+    if kept is not None and kept.waiting:
+        kept.install(cmd[len(_pip_in(opts.python)) :], workdir, failure)
+    else:
+        _run_pip(cmd, failure)
 
 
 def check_installed(opts: Options, results: Sequence[FileResult]) -> None:
@@ -1030,15 +1248,18 @@ def run(opts: Options, *, install: bool, as_json: bool, out: TextIO, errout: Tex
         opts.pip_config = precheck(opts)
     progress = errout if (errout.isatty() and not as_json and not opts.quiet) else None
     workdir = Path(tempfile.mkdtemp(prefix="pip-verify-"))  # mode 0700
+    # One pip start: the pip that resolves installs too (the layer's
+    # --platform installs go through their own `pip --target`).
+    kept = KeptPip() if install and opts.target is None else None
     try:
-        results = verify_resolution(opts, workdir, progress=progress)
+        results = verify_resolution(opts, workdir, progress=progress, kept=kept)
         code = _exit_code(results)
         installed = False
         install_error: errors.Error | None = None
         if code == 0:
             if install:
                 try:
-                    _install(opts, results, workdir)
+                    _install(opts, results, workdir, kept)
                     installed = True
                     check_installed(opts, results)
                     code = _exit_code(results)
@@ -1059,6 +1280,8 @@ def run(opts: Options, *, install: bool, as_json: bool, out: TextIO, errout: Tex
         )
         return code
     finally:
+        if kept is not None:
+            kept.close()
         shutil.rmtree(workdir, ignore_errors=True)
 
 

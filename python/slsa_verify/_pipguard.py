@@ -28,6 +28,16 @@ Refusals are written as JSON lines to the file named in the configuration,
 then pip is stopped with an ``InstallationError``. If pip's internals are not
 where these hooks expect them, nothing runs (fail closed).
 
+With ``then_install`` in the configuration (``pip-verify install``), this
+interpreter and its imported pip are kept for the install, so that pip starts
+once: pip's own output goes to stderr (a file the caller chose), and stdout
+carries only ``resolved``, written once the resolution succeeded. The process
+then waits on stdin for the caller's verdict, given after every file
+verified: an empty line (or the end of stdin) ends it, and a JSON object
+``{"args": [...], "stdout": PATH, "stderr": PATH}`` has the hooks removed and
+pip run once more with those arguments (the hash-pinned install of the
+verified local files), its output written to those two files.
+
 This module is executed as ``python -c <its source> PIP_DIR CONFIG ARGS…``.
 """
 
@@ -191,7 +201,41 @@ def _main() -> int:  # noqa: C901, PLR0915 (one closure per hook)
     RequirementPreparer.prepare_linked_requirement = guarded_linked  # type: ignore[method-assign]
     RequirementPreparer.prepare_editable_requirement = guarded_editable  # type: ignore[method-assign]
     SourceDistribution.prepare_distribution_metadata = guarded_metadata  # type: ignore[method-assign]
-    return int(pip_main(pip_args))
+    hooked = (
+        (Candidate, "_prepare", prepare_candidate),
+        (RequirementPreparer, "prepare_linked_requirement", prepare_linked),
+        (RequirementPreparer, "prepare_editable_requirement", prepare_editable),
+        (SourceDistribution, "prepare_distribution_metadata", prepare_metadata),
+    )
+    if not config.get("then_install"):
+        return int(pip_main(pip_args))
+    sys.stdout.flush()
+    # stdin and stdout are the caller's control channel: pip gets its stderr as
+    # stdout, and an empty stdin (as a run with stdin=DEVNULL would have)
+    control = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    orders = os.fdopen(os.dup(0), encoding="utf-8")
+    os.dup2(2, 1)
+    empty = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(empty, 0)
+    os.close(empty)
+    code = int(pip_main(pip_args))
+    if code != 0:
+        return code
+    control.write("resolved\n")
+    control.flush()
+    line = orders.readline()
+    if not line.strip():
+        return code
+    order = json.loads(line)
+    for owner, name, original in hooked:
+        setattr(owner, name, original)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    for fd, path in ((1, order["stdout"]), (2, order["stderr"])):
+        new = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(new, fd)
+        os.close(new)
+    return int(pip_main([str(a) for a in order["args"]]))
 
 
 if __name__ == "__main__":
