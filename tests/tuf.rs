@@ -465,3 +465,26 @@ fn embedded_trusted_root_is_the_tuf_authorised_target() {
     let e = trust_root::verify_tuf_set(trust_root::PINNED_TUF_ROOT, &load).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::TrustUpdateFailed, "{e}");
 }
+
+#[test]
+fn a_failed_refresh_defers_the_next_automatic_try_and_writes_nothing_into_the_cache() {
+    let s = Server::start();
+    let base = temp_dir();
+    let mut bad = read(TARGET);
+    bad[100] ^= 1;
+    s.set(TARGET, bad);
+    assert!(tuf::retry_wait(Some(&base), Some(&s.url)).is_none());
+    let e = refresh(&s, &base, clock(), None).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TrustUpdateFailed, "{e}");
+    let wait = tuf::retry_wait(Some(&base), Some(&s.url)).unwrap();
+    assert!(
+        wait <= tuf::RETRY_AFTER_FAILURE && wait.as_secs() > 3000,
+        "{wait:?}"
+    );
+    // The marker lives beside the cache folder, not in it.
+    assert!(!cached(&base, &s.url).iter().any(|f| f.contains("failed")));
+    // A successful refresh clears it.
+    s.set(TARGET, read(TARGET));
+    refresh(&s, &base, clock(), None).unwrap();
+    assert!(tuf::retry_wait(Some(&base), Some(&s.url)).is_none());
+}

@@ -19,6 +19,7 @@ __all__ = [
     "lock_write",
     "refresh_trust",
     "trust_refresh_due",
+    "trust_retry_wait",
     "verify_bundle",
     "verify_many",
     "verify_release",
@@ -166,6 +167,10 @@ def trust_refresh_due(
     *,
     max_age_secs: float = 86400.0,
 ) -> bool: ...
+def trust_retry_wait(
+    tuf_url: str | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> float | None: ...
 def lock_read(data: bytes, *, require_identities: bool = False) -> str: ...
 def lock_write(
     packages: str,

@@ -127,6 +127,14 @@ def maybe_refresh(args: argparse.Namespace, errout: TextIO) -> bool:
         args.tuf_url, cache, max_age_secs=REFRESH_EVERY
     ):
         return False
+    wait = None if args.require_fresh_trust else _core.trust_retry_wait(args.tuf_url, cache)
+    if wait is not None:
+        errout.write(
+            "trust: the last refresh failed; not trying again for "
+            f"{max(1, round(wait / 60))} min (`pip-verify trust update` tries now); "
+            "continuing with the verified trust on disk\n"
+        )
+        return False
     try:
         root = _core.refresh_trust(
             args.tuf_url,

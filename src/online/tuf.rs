@@ -14,6 +14,22 @@ use crate::trust_root::{self, Trust, TrustStatus, TrustedRoot};
 /// The file (ours, not TUF's) whose mtime records the last successful refresh.
 pub const LAST_REFRESH: &str = "last-refresh";
 
+/// The suffix of the file (ours, beside the cache folder, never inside it:
+/// a failed refresh writes nothing into the cache) whose mtime records the
+/// last failed refresh: online commands wait [`RETRY_AFTER_FAILURE`] before trying again, so a network
+/// that silently drops traffic costs one timeout per hour, not one per run.
+pub const LAST_FAILURE: &str = ".last-failed-refresh";
+
+fn failure_marker(dir: &Path) -> PathBuf {
+    let mut name = dir.as_os_str().to_owned();
+    name.push(LAST_FAILURE);
+    PathBuf::from(name)
+}
+
+/// How long online commands wait after a failed refresh before the next
+/// automatic try (`pip-verify trust update` always tries).
+pub const RETRY_AFTER_FAILURE: std::time::Duration = std::time::Duration::from_secs(3600);
+
 struct Fetcher {
     http: Arc<Http>,
     base: String,
@@ -72,11 +88,22 @@ pub fn refresh(
         base: url.trim_end_matches('/').to_owned(),
     });
     let pinned = pinned.unwrap_or(trust_root::PINNED_TUF_ROOT);
-    let state = tuf::refresh(pinned, fetch, &dir, now)?;
-    let root =
-        TrustedRoot::from_json(&state.trusted_root, &format!("TUF cache {}", dir.display()))?;
-    // A scheduling hint only (when to refresh next), never trust input.
-    let _ = std::fs::write(dir.join(LAST_REFRESH), now.to_string());
+    let outcome = tuf::refresh(pinned, fetch, &dir, now).and_then(|state| {
+        TrustedRoot::from_json(&state.trusted_root, &format!("TUF cache {}", dir.display()))
+            .map(|root| (state, root))
+    });
+    // Scheduling hints only (when to try next), never trust input.
+    let (state, root) = match outcome {
+        Ok(ok) => {
+            let _ = std::fs::remove_file(failure_marker(&dir));
+            let _ = std::fs::write(dir.join(LAST_REFRESH), now.to_string());
+            ok
+        }
+        Err(e) => {
+            let _ = std::fs::write(failure_marker(&dir), e.kind().code());
+            return Err(e);
+        }
+    };
     Ok(Trust {
         root,
         status: TrustStatus {
@@ -90,6 +117,22 @@ pub fn refresh(
             notes: Vec::new(),
         },
     })
+}
+
+/// How long until the next automatic refresh may be tried, when the last
+/// try failed less than [`RETRY_AFTER_FAILURE`] ago; `None` otherwise.
+#[must_use]
+pub fn retry_wait(cache_base: Option<&Path>, tuf_url: Option<&str>) -> Option<std::time::Duration> {
+    let url = tuf_url.unwrap_or(trust_root::DEFAULT_TUF_URL);
+    let dir = cache_dir_for(cache_base, url).ok()?;
+    let age = std::fs::metadata(failure_marker(&dir))
+        .and_then(|m| m.modified())
+        .ok()?
+        .elapsed()
+        .ok()?;
+    RETRY_AFTER_FAILURE
+        .checked_sub(age)
+        .filter(|w| !w.is_zero())
 }
 
 /// Whether the last successful refresh of this cache was more than

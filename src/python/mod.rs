@@ -822,6 +822,16 @@ fn trust_refresh_due(
     crate::online::tuf::refresh_due(cache_dir.as_deref(), tuf_url.as_deref(), age)
 }
 
+/// Seconds until the next automatic refresh may be tried after a failed one
+/// (`None` when no recent try failed).
+#[cfg(feature = "online")]
+#[pyfunction]
+#[pyo3(signature = (tuf_url=None, cache_dir=None))]
+fn trust_retry_wait(tuf_url: Option<String>, cache_dir: Option<PathBuf>) -> Option<f64> {
+    crate::online::tuf::retry_wait(cache_dir.as_deref(), tuf_url.as_deref())
+        .map(|d| d.as_secs_f64())
+}
+
 /// Check a Lambda layer zip against its wheels' RECORDs and its manifest;
 /// the report as JSON text.
 #[pyfunction]
@@ -934,6 +944,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(refresh_trust, m)?)?;
     #[cfg(feature = "online")]
     m.add_function(wrap_pyfunction!(trust_refresh_due, m)?)?;
+    #[cfg(feature = "online")]
+    m.add_function(wrap_pyfunction!(trust_retry_wait, m)?)?;
     m.add_function(wrap_pyfunction!(verify_bundle, m)?)?;
     m.add_function(wrap_pyfunction!(verify_wheel, m)?)?;
     m.add_function(wrap_pyfunction!(check_metadata, m)?)?;

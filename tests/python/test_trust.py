@@ -329,6 +329,16 @@ def test_online_commands_refresh_at_most_daily(server: TufServer, tmp_path: Path
         assert code == 0, err
         assert server.take() == []
 
+        # A refresh failed less than an hour ago: no new try (a network that
+        # drops traffic costs one timeout per hour, not one per run).
+        code, _, err = download("h4b")
+        assert code == 0, err
+        assert server.take() == []
+        assert "trust: the last refresh failed; not trying again for" in err
+        failed = next(cache.rglob("*.last-failed-refresh"))
+        old = failed.stat().st_mtime - 3601
+        os.utime(failed, (old, old))
+
         # The TUF server down: a warning, exit 0.
         server.stop()
         code, _, err = download("h5")
