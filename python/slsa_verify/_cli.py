@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeAlias
 
-from slsa_verify import _api, _core, _legacy, _trust_cli, errors
+from slsa_verify import _api, _core, _github, _legacy, _trust_cli, errors
 
 if TYPE_CHECKING:
     from slsa_verify import _install
@@ -186,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="also print the verified statement predicate",
     )
     _legacy.add_flags(v)
+    _github.add_flags(v)
     _add_root_flags(v)
     _add_install_parsers(sub)
     _add_release_parser(sub)
@@ -445,6 +446,20 @@ def _cmd_verify(args: argparse.Namespace) -> list[tuple[str, Result]]:
     attestation = args.attestation or args.provenance_path
     root = _trusted_root(args)
     rekor_lookup, rekor_url = _legacy.rekor_args(args)
+    github_repository, github_api = _github.github_args(args)
+    if github_repository is not None:
+        if attestation is not None or rekor_lookup:
+            raise errors.UsageError(
+                "--github-attestations looks attestations up by digest: "
+                "give no --attestation and no --rekor-lookup with it"
+            )
+        return _verify_one_by_one(
+            args,
+            policy,
+            root,
+            github_repository=github_repository,
+            github_api=github_api,
+        )
     if args.sha256 is not None:
         if len(args.artifacts) != 1:
             raise errors.UsageError("--sha256 names the digest of exactly one ARTIFACT")
@@ -479,6 +494,30 @@ def _cmd_verify(args: argparse.Namespace) -> list[tuple[str, Result]]:
         [(a, attestation, policy) for a in args.artifacts], jobs=args.jobs, trusted_root=root
     )
     return list(zip(args.artifacts, results, strict=True))
+
+
+def _verify_one_by_one(
+    args: argparse.Namespace,
+    policy: _api.Policy,
+    root: _api.TrustedRoot | None,
+    **options: Any,
+) -> list[tuple[str, Result]]:
+    """Each ARTIFACT on its own (options ``verify_many`` does not take)."""
+    if args.sha256 is not None and len(args.artifacts) != 1:
+        raise errors.UsageError("--sha256 names the digest of exactly one ARTIFACT")
+    out: list[tuple[str, Result]] = []
+    for a in args.artifacts:
+        r: Result
+        try:
+            r = _api.verify_wheel(
+                a, policy=policy, trusted_root=root, sha256=args.sha256, **options
+            )
+        except errors.Error as e:
+            if args.sha256 is not None:
+                raise
+            r = e
+        out.append((a, r))
+    return out
 
 
 def _trusted_root(args: argparse.Namespace) -> _api.TrustedRoot | None:

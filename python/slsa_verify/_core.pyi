@@ -80,6 +80,8 @@ def verify_wheel(
     trusted_root: TrustedRoot | None = None,
     sha256: str | None = None,
     rekor_url: str | None = None,
+    github_repository: str | None = None,
+    github_api: str | None = None,
 ) -> str: ...
 def verify_many(
     items: list[tuple[str, str | None, bytes | str | None, str]],

@@ -3,6 +3,7 @@
 //! file pip chose, find its provenance on the index, download the file with
 //! a streamed hash, and verify it. The only module that uses ureq.
 
+pub mod github;
 pub mod http;
 pub mod index;
 pub mod rekor;

@@ -264,7 +264,7 @@ fn known_digest(sha256: Option<&str>) -> crate::Result<Option<[u8; 32]>> {
 
 /// Verify a wheel, sdist or any file against its attestation (or sidecar).
 #[pyfunction]
-#[pyo3(signature = (artifact, attestation=None, *, policy, trusted_root=None, sha256=None, rekor_url=None))]
+#[pyo3(signature = (artifact, attestation=None, *, policy, trusted_root=None, sha256=None, rekor_url=None, github_repository=None, github_api=None))]
 #[allow(clippy::too_many_arguments)]
 fn verify_wheel(
     py: Python<'_>,
@@ -274,11 +274,38 @@ fn verify_wheel(
     trusted_root: Option<PyRef<'_, PyTrustedRoot>>,
     sha256: Option<String>,
     rekor_url: Option<String>,
+    github_repository: Option<String>,
+    github_api: Option<String>,
 ) -> PyResult<String> {
     let root = root_or_default(py, trusted_root.as_deref())?;
     let result = py.detach(|| {
         let policy = Policy::from_json(&policy)?;
         let digest = known_digest(sha256.as_deref())?;
+        if let Some(repo) = github_repository {
+            if attestation.is_some() || rekor_url.is_some() {
+                return Err(Error::new(
+                    crate::ErrorKind::UsageError,
+                    "online",
+                    "github_repository looks attestations up by digest: give no attestation \
+                     and no rekor look-up with it",
+                ));
+            }
+            return verify_wheel_github(
+                &artifact,
+                digest.as_ref(),
+                &policy,
+                &root,
+                &repo,
+                github_api.as_deref(),
+            );
+        }
+        if github_api.is_some() {
+            return Err(Error::new(
+                crate::ErrorKind::UsageError,
+                "online",
+                "github_api needs github_repository",
+            ));
+        }
         let data = attestation.as_ref().map(Source::load).transpose()?;
         let provenance = match &attestation {
             Some(Source::Path(p)) => Some(p.as_path()),
@@ -338,6 +365,35 @@ fn verify_wheel_rekor(
     Err(crate::Error::new(
         crate::ErrorKind::UsageError,
         "4.9.3",
+        "this build has no network support (feature `online`)",
+    ))
+}
+
+/// [`verify_wheel`] by GitHub's attestation API (issue 13).
+#[cfg(feature = "online")]
+fn verify_wheel_github(
+    artifact: &std::path::Path,
+    digest: Option<&[u8; 32]>,
+    policy: &Policy,
+    root: &crate::TrustedRoot,
+    repository: &str,
+    api: Option<&str>,
+) -> crate::Result<crate::Verification> {
+    crate::online::github::verify_wheel(artifact, digest, policy, root, repository, api)
+}
+
+#[cfg(not(feature = "online"))]
+fn verify_wheel_github(
+    _artifact: &std::path::Path,
+    _digest: Option<&[u8; 32]>,
+    _policy: &Policy,
+    _root: &crate::TrustedRoot,
+    _repository: &str,
+    _api: Option<&str>,
+) -> crate::Result<crate::Verification> {
+    Err(crate::Error::new(
+        crate::ErrorKind::UsageError,
+        "online",
         "this build has no network support (feature `online`)",
     ))
 }
