@@ -453,13 +453,7 @@ def _cmd_verify(args: argparse.Namespace) -> list[tuple[str, Result]]:
                 "--github-attestations looks attestations up by digest: "
                 "give no --attestation and no --rekor-lookup with it"
             )
-        return _verify_one_by_one(
-            args,
-            policy,
-            root,
-            github_repository=github_repository,
-            github_api=github_api,
-        )
+        return _verify_one_by_one(args, policy, root, github_repository, github_api)
     if args.sha256 is not None:
         if len(args.artifacts) != 1:
             raise errors.UsageError("--sha256 names the digest of exactly one ARTIFACT")
@@ -500,9 +494,10 @@ def _verify_one_by_one(
     args: argparse.Namespace,
     policy: _api.Policy,
     root: _api.TrustedRoot | None,
-    **options: Any,
+    github_repository: str,
+    github_api: str | None,
 ) -> list[tuple[str, Result]]:
-    """Each ARTIFACT on its own (options ``verify_many`` does not take)."""
+    """Each ARTIFACT on its own, looked up on GitHub (``verify_many`` does not)."""
     if args.sha256 is not None and len(args.artifacts) != 1:
         raise errors.UsageError("--sha256 names the digest of exactly one ARTIFACT")
     out: list[tuple[str, Result]] = []
@@ -510,7 +505,12 @@ def _verify_one_by_one(
         r: Result
         try:
             r = _api.verify_wheel(
-                a, policy=policy, trusted_root=root, sha256=args.sha256, **options
+                a,
+                policy=policy,
+                trusted_root=root,
+                sha256=args.sha256,
+                github_repository=github_repository,
+                github_api=github_api,
             )
         except errors.Error as e:
             if args.sha256 is not None:

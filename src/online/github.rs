@@ -192,7 +192,8 @@ fn next_link(header: &str) -> Option<&str> {
         let params_and_more = after.get(close + 1..)?;
         // the parameters run to the next link (a `,` followed by `<`)
         let end = params_and_more.find('<').unwrap_or(params_and_more.len());
-        let params = params_and_more.get(..end)?;
+        // without the `,` that separates it from the next link
+        let params = params_and_more.get(..end)?.trim().trim_end_matches(',');
         let is_next = params.split(';').any(|p| {
             let Some((k, v)) = p.split_once('=') else {
                 return false;

@@ -9,6 +9,7 @@ header is recorded.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import dataclasses
 import hashlib
@@ -28,8 +29,8 @@ class GitHub:
         default_factory=dict
     )
     page_size: int = 100
-    # None, "rate-limit" (403), "429", "malformed", "wrong-shape", "redirect",
-    # "next-elsewhere" (the next page's link names next_elsewhere), "500"
+    # A fault to answer with instead: rate-limit (a 403), 429, malformed,
+    # wrong-shape, redirect, 500, or next-elsewhere (next page on next_elsewhere).
     fault: str | None = None
     next_elsewhere: str = ""
     requests: list[tuple[str, str | None]] = dataclasses.field(default_factory=list)
@@ -43,8 +44,6 @@ class GitHub:
 
 
 def subject_digest(bundle: dict[str, Any]) -> str:
-    import base64  # noqa: PLC0415
-
     statement = json.loads(base64.b64decode(bundle["dsseEnvelope"]["payload"]))
     return str(statement["subject"][0]["digest"]["sha256"])
 
@@ -53,7 +52,7 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def answer(handler: BaseHTTPRequestHandler, gh: GitHub, base: str) -> bool:
+def answer(handler: BaseHTTPRequestHandler, gh: GitHub, base: str) -> bool:  # noqa: PLR0911
     """Answer ``handler``'s request if it is an attestation list; False otherwise."""
     url = urlsplit(handler.path)
     parts = [p for p in url.path.split("/") if p]
