@@ -151,7 +151,9 @@ def verify_release(
     cert: str | os.PathLike[str] | None = None,
     proxy: str | None = None,
     trusted_root: TrustedRoot | None = None,
-) -> list[tuple[str, str | None, str | BaseException]]: ...
+) -> list[
+    tuple[str, str | None, str | BaseException, list[tuple[str, str | None, str | BaseException]]]
+]: ...
 def refresh_trust(
     tuf_url: str | None = None,
     cache_dir: str | os.PathLike[str] | None = None,

@@ -444,6 +444,47 @@ pub fn verify_bundles(
     }))
 }
 
+/// [`verify_bundles`], but every bundle that verifies: `(index, result)`,
+/// for comparing them (verify-release). None verifies: the error
+/// [`verify_bundles`] would give.
+///
+/// # Errors
+/// As [`verify_bundles`].
+pub fn verify_all(
+    name: &str,
+    digest: &[u8; 32],
+    bundles: &[Value],
+    policy: &Policy,
+    trust: &TrustedRoot,
+) -> Result<Vec<(usize, Verification)>> {
+    let mut ok = Vec::new();
+    let mut first_error = None;
+    for (i, b) in bundles.iter().enumerate() {
+        match verify_bundles(name, digest, std::slice::from_ref(b), policy, trust) {
+            Ok(v) => ok.push((i, v)),
+            Err(e) => {
+                let e = Error::new(e.kind(), e.step(), e.detail()).at_attestation(i);
+                if first_error
+                    .as_ref()
+                    .is_none_or(|f: &Error| specificity(e.kind()) > specificity(f.kind()))
+                {
+                    first_error = Some(e);
+                }
+            }
+        }
+    }
+    if ok.is_empty() {
+        return Err(first_error.unwrap_or_else(|| {
+            Error::new(
+                ErrorKind::NoAttestations,
+                "7.7.3",
+                "GitHub returned no attestation",
+            )
+        }));
+    }
+    Ok(ok)
+}
+
 /// Fetch GitHub's attestations for `digest` in `repository` and verify
 /// them ([`fetch`], then [`verify_bundles`]).
 ///

@@ -46,7 +46,45 @@ pub struct ReleaseFile {
     pub filename: String,
     /// Which provenance asset verified it.
     pub asset: Option<String>,
-    /// The verification, or why it failed.
+    /// The verification, or why it failed (the agreement of the sources
+    /// included, see [`decide`]).
+    pub result: Result<Verification>,
+    /// Every source asked for this file, with its own result.
+    pub sources: Vec<SourceResult>,
+}
+
+/// Where a file's attestation came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// A `*.intoto.jsonl` asset of the release.
+    ReleaseAsset,
+    /// The index's PEP 740 provenance.
+    IndexProvenance,
+    /// GitHub's attestation API, by the file's digest.
+    GitHubAttestations,
+}
+
+impl SourceKind {
+    /// The stable name in the JSON output.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::ReleaseAsset => "release-asset",
+            Self::IndexProvenance => "index-provenance",
+            Self::GitHubAttestations => "github-attestations",
+        }
+    }
+}
+
+/// One source of one file: which, where, and its result. A source that has
+/// nothing for the file fails with `NoAttestations`.
+#[derive(Debug)]
+pub struct SourceResult {
+    /// Which source.
+    pub kind: SourceKind,
+    /// The asset name, provenance URL, or `OWNER/REPO #index` it came from.
+    pub location: Option<String>,
+    /// Its own verification, or why it gave none.
     pub result: Result<Verification>,
 }
 
@@ -71,6 +109,15 @@ pub fn verify_release(
         .into_iter()
         .map(|f| ReleaseFile {
             result: f.result.map_err(|e| http.scrub(e, &auth)),
+            sources: f
+                .sources
+                .into_iter()
+                .map(|s| SourceResult {
+                    result: s.result.map_err(|e| http.scrub(e, &auth)),
+                    location: s.location.map(|l| http.redact(&l, &auth)),
+                    ..s
+                })
+                .collect(),
             ..f
         })
         .collect())
@@ -92,7 +139,14 @@ fn release_inner(
     if req.tag.is_empty() || req.tag.contains(['?', '#', '%', ' ', '\\']) {
         return Err(usage(format!("{:?} is not a tag name", req.tag)));
     }
-    let assets = provenance_assets(http, auth, req, owner, repo)?;
+    let github = super::github::GitHubApi::from_env(Some(&req.api))?;
+    // A release without `*.intoto.jsonl` assets may still have files the
+    // other sources attest; it fails as a whole only when none does.
+    let (assets, no_assets) = match provenance_assets(http, auth, req, owner, repo) {
+        Ok(a) => (a, None),
+        Err(e) if e.kind() == ErrorKind::NoAttestations => (Vec::new(), Some(e)),
+        Err(e) => return Err(e),
+    };
     let policy = Policy::Slsa(SlsaSource {
         source_uri: format!("github.com/{owner}/{repo}"),
         source_tag: Some(req.tag.trim_start_matches("refs/tags/").to_owned()),
@@ -101,7 +155,7 @@ fn release_inner(
         builder_id: None,
     });
     let package = req.package.clone().unwrap_or_else(|| repo.to_owned());
-    let files = release_files(http, auth, req, &package)?;
+    let (files, index_base, version) = release_files(http, auth, req, &package)?;
     let mut out = Vec::with_capacity(files.len());
     for f in files {
         let result = check_file(http, auth, &f, &assets, &policy, trust, dir);
@@ -109,13 +163,290 @@ fn release_inner(
             Ok((a, v)) => (Some(a), Ok(v)),
             Err(e) => (None, Err(e)),
         };
+        let mut sources = vec![SourceResult {
+            kind: SourceKind::ReleaseAsset,
+            location: asset.clone(),
+            result,
+        }];
+        let digest = downloaded_digest(&f, &sources);
+        if let Some(digest) = digest {
+            let ctx = OtherSources {
+                http,
+                auth,
+                github: &github,
+                repository: &req.repository,
+                package: &package,
+                version: &version,
+                index: &index_base,
+                trust,
+            };
+            sources.extend(other_sources(&ctx, &f, &digest));
+        }
+        let result = match digest {
+            Some(_) => decide(&sources, owner, repo, &req.tag),
+            // the bytes never matched the index's hash: nothing else counts
+            None => sources
+                .first()
+                .map_or_else(|| Err(net("no result".into())), |s| s.result.clone()),
+        };
         out.push(ReleaseFile {
             filename: f.filename,
             asset,
             result,
+            sources,
         });
     }
+    if let Some(e) = no_assets {
+        let any_verified = out
+            .iter()
+            .any(|f| f.sources.iter().any(|s| s.result.is_ok()));
+        if !any_verified {
+            return Err(e);
+        }
+    }
     Ok(out)
+}
+
+/// The digest of a file whose download matched the index's sha256, known
+/// from the release-asset result: a download, hash or name failure means
+/// the bytes are not the index's, and no source is asked about them.
+fn downloaded_digest(f: &index::IndexFile, sources: &[SourceResult]) -> Option<[u8; 32]> {
+    let asset = sources.first()?;
+    if let Err(e) = &asset.result {
+        let before_verifying = matches!(
+            e.kind(),
+            ErrorKind::NetworkError | ErrorKind::ArtifactNameInvalid | ErrorKind::UsageError
+        ) || (e.kind() == ErrorKind::DigestMismatch && e.step() == "online");
+        if before_verifying {
+            return None;
+        }
+    }
+    let listed = f.sha256.as_deref()?;
+    crate::io::parse_digest_arg(&format!("sha256:{listed}")).ok()
+}
+
+/// What [`other_sources`] needs.
+struct OtherSources<'a> {
+    http: &'a Http,
+    auth: &'a Credentials,
+    github: &'a super::github::GitHubApi,
+    repository: &'a str,
+    package: &'a str,
+    version: &'a str,
+    index: &'a str,
+    trust: &'a TrustedRoot,
+}
+
+/// The sources besides the release's assets (issue 13): the index's PEP 740
+/// provenance, verified against the publisher it names, and GitHub's
+/// attestations for `digest` in the release's repository, verified as
+/// signed by a GitHub Actions workflow (each verified bundle is one entry).
+/// Whether they are the release's is [`decide`]'s question.
+fn other_sources(
+    ctx: &OtherSources<'_>,
+    f: &index::IndexFile,
+    digest: &[u8; 32],
+) -> Vec<SourceResult> {
+    let mut out = vec![index_source(ctx, f, digest)];
+    let at = |i: usize| Some(format!("{} #{i}", ctx.repository));
+    match github_source(ctx, &f.filename, digest) {
+        Ok(found) => out.extend(found.into_iter().map(|(i, v)| SourceResult {
+            kind: SourceKind::GitHubAttestations,
+            location: at(i),
+            result: Ok(v),
+        })),
+        Err(e) => out.push(SourceResult {
+            kind: SourceKind::GitHubAttestations,
+            location: e.attestation_index().map_or_else(|| Some(ctx.repository.to_owned()), at),
+            result: Err(e),
+        }),
+    }
+    out
+}
+
+/// The index's PEP 740 provenance of `f`, verified against the publisher
+/// it names (which [`decide`] then compares with the other sources).
+fn index_source(ctx: &OtherSources<'_>, f: &index::IndexFile, digest: &[u8; 32]) -> SourceResult {
+    let url = match &f.provenance {
+        Some(Some(u)) => Some(u.clone()),
+        Some(None) => None,
+        None => Some(index::integrity_url(
+            ctx.index,
+            ctx.package,
+            ctx.version,
+            &f.filename,
+        )),
+    };
+    let absent = |why: String| Err(Error::new(ErrorKind::NoAttestations, "7.7.3", why));
+    let result = match &url {
+        None => absent(format!("the index lists no provenance for {}", f.filename)),
+        Some(u) => match ctx.http.fetch(
+            u,
+            "application/vnd.pypi.integrity.v1+json, application/json;q=0.5",
+            limits::PROVENANCE as u64,
+            "provenance",
+            ctx.auth,
+        ) {
+            Err(Miss::NotFound) => absent(format!(
+                "the index serves no provenance for {} ({u})",
+                f.filename
+            )),
+            Err(Miss::Failed(e)) => Err(e),
+            Ok(doc) => wheel::index_asserted_policy(&doc.body).and_then(|p| {
+                wheel::verify_attestation(&f.filename, digest, &doc.body, &p, ctx.trust)
+            }),
+        },
+    };
+    SourceResult {
+        kind: SourceKind::IndexProvenance,
+        location: url,
+        result,
+    }
+}
+
+/// GitHub's attestations for `digest` in the release's repository: every
+/// bundle that verifies as signed by a GitHub Actions workflow.
+fn github_source(
+    ctx: &OtherSources<'_>,
+    name: &str,
+    digest: &[u8; 32],
+) -> Result<Vec<(usize, Verification)>> {
+    let policy = Policy::Identity {
+        identity: crate::policy::IdentityMatch::regex(r"https://github\.com/.+")?,
+        issuer: crate::policy::GITHUB_ISSUER.to_owned(),
+    };
+    let bundles = super::github::fetch(ctx.http, ctx.github, ctx.repository, digest)?;
+    super::github::verify_all(name, digest, &bundles, &policy, ctx.trust)
+}
+
+/// A repository URI as compared: no scheme, lower case (GitHub names are
+/// case-insensitive), no trailing `.git` or `/`.
+fn repo_key(uri: &str) -> String {
+    let s = uri
+        .trim()
+        .trim_start_matches("https://")
+        .trim_start_matches("git+https://")
+        .trim_end_matches('/');
+    s.strip_suffix(".git").unwrap_or(s).to_ascii_lowercase()
+}
+
+fn describe(s: &SourceResult, v: &Verification) -> String {
+    format!(
+        "{} {}: {}@{}",
+        s.kind.name(),
+        s.location.as_deref().unwrap_or("-"),
+        v.source_repository.as_deref().unwrap_or("?"),
+        v.source_digest.as_deref().unwrap_or("?")
+    )
+}
+
+/// The file's result from all its sources (docs/checks.md, steps 10.1 and
+/// 10.2): every two verified sources must name the same source repository
+/// and, when both name one, the same commit (`SourceDisagreement`). Then
+/// the release asset's verification counts, as before; without one, a
+/// verified source built from the release's repository at its tag; a
+/// verified source from elsewhere is `SourceMismatch`. With nothing
+/// verified, the most telling failure.
+///
+/// # Errors
+/// `SourceDisagreement`, `SourceMismatch`, `TagMismatch`, or a source's own.
+pub fn decide(
+    sources: &[SourceResult],
+    owner: &str,
+    repo: &str,
+    tag: &str,
+) -> Result<Verification> {
+    let verified: Vec<(&SourceResult, &Verification)> = sources
+        .iter()
+        .filter_map(|s| s.result.as_ref().ok().map(|v| (s, v)))
+        .collect();
+    for (i, (sa, a)) in verified.iter().enumerate() {
+        for (sb, b) in verified.iter().skip(i + 1) {
+            let repos = (
+                a.source_repository.as_deref().map(repo_key),
+                b.source_repository.as_deref().map(repo_key),
+            );
+            let commits = (
+                a.source_digest.as_deref().map(str::to_ascii_lowercase),
+                b.source_digest.as_deref().map(str::to_ascii_lowercase),
+            );
+            let repo_differs = repos.0 != repos.1;
+            let commit_differs = matches!(&commits, (Some(x), Some(y)) if x != y);
+            if repo_differs || commit_differs {
+                return Err(Error::new(
+                    ErrorKind::SourceDisagreement,
+                    "10.1",
+                    format!(
+                        "the sources disagree on the {}: {} but {}",
+                        if repo_differs {
+                            "source repository"
+                        } else {
+                            "source commit"
+                        },
+                        describe(sa, a),
+                        describe(sb, b)
+                    ),
+                ));
+            }
+        }
+    }
+    if let Some((_, v)) = verified
+        .iter()
+        .find(|(s, _)| s.kind == SourceKind::ReleaseAsset)
+    {
+        return Ok((*v).clone());
+    }
+    let want_repo = format!("github.com/{owner}/{repo}").to_ascii_lowercase();
+    let want_ref = format!("refs/tags/{}", tag.trim_start_matches("refs/tags/"));
+    if let Some((s, v)) = verified.first() {
+        let got_repo = v.source_repository.as_deref().map(repo_key);
+        if got_repo.as_deref() != Some(want_repo.as_str()) {
+            return Err(Error::mismatch(
+                ErrorKind::SourceMismatch,
+                "10.2",
+                &format!("source repository of {}", s.kind.name()),
+                &want_repo,
+                &v.source_repository,
+            ));
+        }
+        if let Some((_, v)) = verified
+            .iter()
+            .find(|(_, v)| v.source_ref.as_deref() == Some(want_ref.as_str()))
+        {
+            return Ok((*v).clone());
+        }
+        return Err(Error::mismatch(
+            ErrorKind::TagMismatch,
+            "10.2",
+            &format!("source ref of {}", s.kind.name()),
+            &want_ref,
+            &v.source_ref,
+        ));
+    }
+    // Nothing verified: the asset's failure unless it only says "not
+    // covered" and another source says more.
+    let asset = sources
+        .iter()
+        .find(|s| s.kind == SourceKind::ReleaseAsset)
+        .and_then(|s| s.result.as_ref().err());
+    let other = sources
+        .iter()
+        .filter(|s| s.kind != SourceKind::ReleaseAsset)
+        .filter_map(|s| s.result.as_ref().err())
+        .find(|e| e.kind() != ErrorKind::NoAttestations);
+    let chosen = match (asset, other) {
+        (Some(a), Some(o)) if a.kind() == ErrorKind::NoAttestations => o,
+        (Some(a), _) => a,
+        (None, Some(o)) => o,
+        (None, None) => {
+            return Err(Error::new(
+                ErrorKind::NoAttestations,
+                "7.7.3",
+                "no source attests this file",
+            ))
+        }
+    };
+    Err(chosen.clone())
 }
 
 fn valid_name(s: &str) -> bool {
@@ -223,7 +554,7 @@ fn release_files(
     auth: &Credentials,
     req: &ReleaseRequest,
     package: &str,
-) -> Result<Vec<index::IndexFile>> {
+) -> Result<(Vec<index::IndexFile>, String, String)> {
     let raw = req.tag.trim_start_matches("refs/tags/");
     let raw = raw.strip_prefix(['v', 'V']).unwrap_or(raw);
     let version = Version::parse(raw).ok_or_else(|| {
@@ -253,7 +584,7 @@ fn release_files(
                 })
                 .collect();
         if !files.is_empty() {
-            return Ok(files);
+            return Ok((files, base.clone(), raw.to_owned()));
         }
     }
     Err(Error::new(

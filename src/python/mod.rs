@@ -779,9 +779,15 @@ impl PyServer {
     }
 }
 
-/// One release file: name, the asset that verified it, JSON or exception.
+/// One release file: name, the asset that verified it, JSON or exception,
+/// and every source asked: (kind, location, JSON or exception).
 #[cfg(feature = "online")]
-type ReleaseRow = (String, Option<String>, Py<PyAny>);
+type ReleaseRow = (
+    String,
+    Option<String>,
+    Py<PyAny>,
+    Vec<(&'static str, Option<String>, Py<PyAny>)>,
+);
 
 /// `verify-release`: one row per release file on the index.
 #[cfg(feature = "online")]
@@ -816,16 +822,23 @@ fn verify_release(
             crate::online::release::verify_release(&http, &req, &root, &directory)
         })
         .map_err(|e| raise(py, &e))?;
+    let value = |r: crate::Result<crate::Verification>| -> PyResult<Py<PyAny>> {
+        Ok(match r {
+            Ok(v) => pyo3::types::PyString::new(py, &to_json(&v)?)
+                .into_any()
+                .unbind(),
+            Err(e) => raise(py, &e).into_value(py).into_any(),
+        })
+    };
     files
         .into_iter()
         .map(|f| {
-            let value = match f.result {
-                Ok(v) => pyo3::types::PyString::new(py, &to_json(&v)?)
-                    .into_any()
-                    .unbind(),
-                Err(e) => raise(py, &e).into_value(py).into_any(),
-            };
-            Ok((f.filename, f.asset, value))
+            let sources = f
+                .sources
+                .into_iter()
+                .map(|s| Ok((s.kind.name(), s.location, value(s.result)?)))
+                .collect::<PyResult<Vec<_>>>()?;
+            Ok((f.filename, f.asset, value(f.result)?, sources))
         })
         .collect()
 }
