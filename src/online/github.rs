@@ -543,8 +543,14 @@ mod tests {
         let h = r#"<https://a/x?page=1>; rel="prev", <https://a/x?page=3>; rel="next""#;
         assert_eq!(next_link(h), Some("https://a/x?page=3"));
         assert_eq!(next_link(r#"<https://a/x?page=1>; rel="prev""#), None);
-        assert_eq!(next_link("<https://a/x?a=1,2>; rel=next"), Some("https://a/x?a=1,2"));
-        assert_eq!(next_link(r#"<https://a/y>; rel="prev next""#), Some("https://a/y"));
+        assert_eq!(
+            next_link("<https://a/x?a=1,2>; rel=next"),
+            Some("https://a/x?a=1,2")
+        );
+        assert_eq!(
+            next_link(r#"<https://a/y>; rel="prev next""#),
+            Some("https://a/y")
+        );
         for bad in ["", "<", "<https://a", "rel=next", ">; rel=next <"] {
             assert_eq!(next_link(bad), None, "{bad:?}");
         }
@@ -575,7 +581,9 @@ mod tests {
     #[test]
     fn repositories_are_checked() {
         assert_eq!(check_repository("o/r").ok(), Some(("o", "r")));
-        for bad in ["", "o", "o/", "/r", "o/r/x", "o/..", "o/r?x", "o/r#", "o /r"] {
+        for bad in [
+            "", "o", "o/", "/r", "o/r/x", "o/..", "o/r?x", "o/r#", "o /r",
+        ] {
             assert_eq!(
                 check_repository(bad).map(|_| ()).map_err(|e| e.kind()),
                 Err(ErrorKind::UsageError),

@@ -257,7 +257,9 @@ fn other_sources(
         })),
         Err(e) => out.push(SourceResult {
             kind: SourceKind::GitHubAttestations,
-            location: e.attestation_index().map_or_else(|| Some(ctx.repository.to_owned()), at),
+            location: e
+                .attestation_index()
+                .map_or_else(|| Some(ctx.repository.to_owned()), at),
             result: Err(e),
         }),
     }
@@ -647,4 +649,138 @@ fn check_file(
             ),
         )
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verified(repo: &str, commit: Option<&str>, git_ref: &str) -> Verification {
+        Verification {
+            artifact_name: "f.whl".into(),
+            sha256: "00".repeat(32),
+            format: "test",
+            predicate_type: None,
+            predicate: None,
+            identity: "id".into(),
+            issuer: None,
+            source_repository: Some(repo.into()),
+            source_ref: Some(git_ref.into()),
+            source_digest: commit.map(str::to_owned),
+            source_repository_id: None,
+            source_repository_owner_id: None,
+            publisher: None,
+            log_index: None,
+            signed_at: String::new(),
+            warnings: Vec::new(),
+            claims: None,
+        }
+    }
+
+    fn src(kind: SourceKind, result: Result<Verification>) -> SourceResult {
+        SourceResult {
+            kind,
+            location: None,
+            result,
+        }
+    }
+
+    fn absent() -> Result<Verification> {
+        Err(Error::new(ErrorKind::NoAttestations, "7.7.3", "none"))
+    }
+
+    const R: &str = "https://github.com/o/r";
+    const TAG: &str = "refs/tags/v1";
+
+    fn kind(sources: &[SourceResult]) -> std::result::Result<String, ErrorKind> {
+        decide(sources, "o", "r", "v1")
+            .map(|v| v.format.to_owned())
+            .map_err(|e| e.kind())
+    }
+
+    #[test]
+    fn verified_sources_must_agree_on_repository_and_commit() {
+        use SourceKind::{GitHubAttestations as Gh, IndexProvenance as Idx, ReleaseAsset as Asset};
+        let ok = |repo: &str, c: Option<&str>| Ok(verified(repo, c, TAG));
+        // agreeing (case and a missing commit do not matter)
+        let agree = [
+            src(Asset, ok(R, Some("abc"))),
+            src(Idx, ok("https://github.com/O/R", Some("ABC"))),
+            src(Gh, ok(R, None)),
+        ];
+        assert_eq!(kind(&agree), Ok("test".into()));
+        for other in [
+            ok("https://github.com/o/x", Some("abc")),
+            ok(R, Some("def")),
+            ok("https://github.com/o/x", None),
+        ] {
+            let s = [src(Asset, ok(R, Some("abc"))), src(Idx, other)];
+            assert_eq!(kind(&s), Err(ErrorKind::SourceDisagreement));
+            // whichever two disagree, asset or not
+            let s = [
+                src(Asset, absent()),
+                src(Gh, ok(R, Some("abc"))),
+                src(Gh, ok("https://github.com/o/x", Some("def"))),
+            ];
+            assert_eq!(kind(&s), Err(ErrorKind::SourceDisagreement));
+        }
+        // a failed source does not count
+        let s = [
+            src(Asset, ok(R, Some("abc"))),
+            src(
+                Idx,
+                Err(Error::new(ErrorKind::SignatureInvalid, "6.2", "x")),
+            ),
+        ];
+        assert_eq!(kind(&s), Ok("test".into()));
+    }
+
+    #[test]
+    fn without_an_asset_a_source_must_be_the_releases() {
+        use SourceKind::{GitHubAttestations as Gh, IndexProvenance as Idx, ReleaseAsset as Asset};
+        let at = |repo: &str, r: &str| Ok(verified(repo, Some("abc"), r));
+        assert_eq!(
+            kind(&[src(Asset, absent()), src(Idx, at(R, TAG))]),
+            Ok("test".into())
+        );
+        assert_eq!(
+            kind(&[
+                src(Asset, absent()),
+                src(Idx, at("https://github.com/o/x", TAG))
+            ]),
+            Err(ErrorKind::SourceMismatch)
+        );
+        assert_eq!(
+            kind(&[src(Asset, absent()), src(Gh, at(R, "refs/heads/main"))]),
+            Err(ErrorKind::TagMismatch)
+        );
+        // one at the tag is enough when all agree
+        assert_eq!(
+            kind(&[
+                src(Asset, absent()),
+                src(Gh, at(R, "refs/heads/main")),
+                src(Gh, at(R, TAG))
+            ]),
+            Ok("test".into())
+        );
+    }
+
+    #[test]
+    fn with_nothing_verified_the_most_telling_failure() {
+        use SourceKind::{GitHubAttestations as Gh, IndexProvenance as Idx, ReleaseAsset as Asset};
+        let net = || Err(net("rate limit".into()));
+        let tag = || Err(Error::new(ErrorKind::TagMismatch, "7.5.10", "t"));
+        assert_eq!(
+            kind(&[src(Asset, tag()), src(Gh, net())]),
+            Err(ErrorKind::TagMismatch)
+        );
+        assert_eq!(
+            kind(&[src(Asset, absent()), src(Idx, absent()), src(Gh, net())]),
+            Err(ErrorKind::NetworkError)
+        );
+        assert_eq!(
+            kind(&[src(Asset, absent()), src(Idx, absent()), src(Gh, absent())]),
+            Err(ErrorKind::NoAttestations)
+        );
+    }
 }

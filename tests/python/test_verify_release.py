@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Any
 
 import pytest
 from conftest import ASSETS
@@ -289,7 +290,7 @@ def test_sources_at_different_commits_fail() -> None:
     ]
     old = CONTAINER / "v1.7.0/gha_container-based-binary-linux-amd64-v13.0.30.intoto.sigstore"
     index.github = _github((REPO, old.read_bytes(), sha256(b"")))
-    code, doc, err = run(index)
+    code, doc, _ = run(index)
     assert code == 1
     [f] = doc["files"]  # type: ignore[misc]
     assert f["error"]["kind"] == "SourceDisagreement"
@@ -388,3 +389,60 @@ def test_a_github_attestation_of_another_ref_does_not_verify_the_release() -> No
     assert code == 1
     assert doc["files"][0]["error"]["kind"] == "TagMismatch"
     assert "refs/heads/publish-to-bcr" in doc["files"][0]["error"]["detail"]
+
+
+PEP740 = ASSETS / "pep740"
+
+
+def _abi3info_release(repo: str) -> tuple[int, dict[str, Any]]:
+    sdist = PEP740 / "dists/abi3info-2024.10.8.tar.gz"
+    prov = PEP740 / "real/abi3info/abi3info-2024.10.8.tar.gz.provenance"
+    index = Index(
+        [Dist("abi3info", "2024.10.8", sdist.name, sdist.read_bytes(), prov.read_bytes())]
+    )
+    index.releases[(repo, "v2024.10.08")] = []  # the release has no provenance asset
+    index.github = GitHub()
+    out = io.StringIO()
+    with serve(index) as url:
+        code = main(
+            [
+                "verify-release",
+                repo,
+                "v2024.10.08",
+                "--github-api",
+                url.removesuffix("/simple"),
+                "--index-url",
+                url,
+                "--package",
+                "abi3info",
+                "--json",
+                "--retries",
+                "0",
+            ],
+            out=out,
+            errout=io.StringIO(),
+        )
+    doc: dict[str, Any] = json.loads(out.getvalue())
+    return code, doc
+
+
+def test_the_index_provenance_is_a_source() -> None:
+    code, doc = _abi3info_release("woodruffw/abi3info")
+    assert code == 0, doc
+    [f] = doc["files"]
+    assert f["source_repository"] == "https://github.com/woodruffw/abi3info"
+    assert f["format"] == "pep740-provenance"
+    assert [(s["source"], s["status"]) for s in f["sources"]] == [
+        ("release-asset", "absent"),
+        ("index-provenance", "verified"),
+        ("github-attestations", "absent"),
+    ]
+    assert f["sources"][1]["location"].endswith("/provenance/abi3info-2024.10.8.tar.gz")
+
+
+def test_a_verified_source_of_another_repository_is_not_the_release() -> None:
+    code, doc = _abi3info_release("woodruffw/not-abi3info")
+    assert code == 1
+    [f] = doc["files"]
+    assert f["error"]["kind"] == "SourceMismatch"
+    assert f["sources"][1]["status"] == "verified"
