@@ -325,6 +325,7 @@ def _add_install_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
                 help="write the verified files and <file>.provenance here",
             )
             _layer.add_target_flags(p)
+        _github.add_flags(p, install=True)
         p.add_argument(
             "--allow-unattested",
             action="append",
@@ -681,12 +682,20 @@ def _install_options(args: argparse.Namespace, pip_args: list[str]) -> _install.
         raise errors.UsageError("name at least one requirement (REQ or -r FILE)")
     if not 0 <= args.retries <= 10:
         raise errors.UsageError("--retries must be between 0 and 10")
+    release = args.command == "verify-release"  # its own --github-api
+    github_repository, github_api = (None, None) if release else _github.github_args(args)
+    policy = None if release else _optional_policy(args)
+    if github_repository is not None and policy is None:
+        raise errors.UsageError(
+            "--github-attestations needs a POLICY: the attestations GitHub returns are "
+            "verified against it"
+        )
     return _install.Options(
         requirements=getattr(args, "requirements", []),
         requirement_files=getattr(args, "requirement", []),
         index_url=args.index_url,
         extra_index_urls=args.extra_index_url,
-        policy=_optional_policy(args) if args.command != "verify-release" else None,
+        policy=policy,
         allow_unattested=getattr(args, "allow_unattested", []),
         python=args.python,
         timeout=args.timeout,
@@ -700,6 +709,8 @@ def _install_options(args: argparse.Namespace, pip_args: list[str]) -> _install.
         allow_direct=getattr(args, "allow_direct", []),
         target=_target_from_args(args),
         quiet=args.quiet,
+        github_repository=github_repository,
+        github_api=github_api,
     )
 
 

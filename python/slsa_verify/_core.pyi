@@ -105,6 +105,8 @@ class Fetcher:
         proxy: str | None = None,
         trusted_root: TrustedRoot | None = None,
         lock: bytes | None = None,
+        github_repository: str | None = None,
+        github_api: str | None = None,
     ) -> Fetcher: ...
     def fetch(
         self,

@@ -108,6 +108,8 @@ class Options:
     pip_config: dict[str, str] | None = None  # pip's configuration, once read (`precheck`)
     lock: bytes | None = None  # install -r pylock.toml: the lock's bytes (issue 14)
     quiet: bool = False  # --quiet: no progress, no per-file lines
+    github_repository: str | None = None  # --github-attestations (issue 13)
+    github_api: str | None = None
 
 
 def _binary_args(opts: Options) -> list[str]:
@@ -752,6 +754,8 @@ def _fetcher(opts: Options, directory: Path, indexes: list[str]) -> _core.Fetche
         proxy=opts.proxy,
         trusted_root=opts.trusted_root,
         lock=opts.lock,
+        github_repository=opts.github_repository,
+        github_api=opts.github_api,
     )
 
 

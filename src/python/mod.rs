@@ -503,7 +503,7 @@ struct FetcherState {
 #[pymethods]
 impl PyFetcher {
     #[new]
-    #[pyo3(signature = (*, directory, indexes, policy=None, allow_unattested=Vec::new(), timeout=15.0, retries=3, cert=None, proxy=None, trusted_root=None, lock=None))]
+    #[pyo3(signature = (*, directory, indexes, policy=None, allow_unattested=Vec::new(), timeout=15.0, retries=3, cert=None, proxy=None, trusted_root=None, lock=None, github_repository=None, github_api=None))]
     #[expect(
         clippy::too_many_arguments,
         reason = "keyword-only constructor mirroring the CLI"
@@ -520,6 +520,8 @@ impl PyFetcher {
         proxy: Option<String>,
         trusted_root: Option<PyRef<'_, PyTrustedRoot>>,
         lock: Option<Vec<u8>>,
+        github_repository: Option<String>,
+        github_api: Option<String>,
     ) -> PyResult<Self> {
         let root = root_or_default(py, trusted_root.as_deref())?;
         let built = (|| {
@@ -529,9 +531,17 @@ impl PyFetcher {
                 .as_deref()
                 .map(crate::lock::LockFile::parse)
                 .transpose()?;
-            Ok((http, explicit, lock))
+            let github = match github_repository {
+                Some(repo) => {
+                    crate::online::github::check_repository(&repo)?;
+                    let api = crate::online::github::GitHubApi::from_env(github_api.as_deref())?;
+                    Some((api, repo))
+                }
+                None => None,
+            };
+            Ok((http, explicit, lock, github))
         })();
-        let (http, explicit, lock) = built.map_err(|e| raise(py, &e))?;
+        let (http, explicit, lock, github) = built.map_err(|e| raise(py, &e))?;
         Ok(Self {
             inner: std::sync::Arc::new(FetcherState {
                 http,
@@ -540,6 +550,7 @@ impl PyFetcher {
                     allow_unattested,
                     indexes,
                     lock,
+                    github,
                 },
                 root,
                 dir: directory,
@@ -727,6 +738,7 @@ impl PyServer {
                 indexes: upstreams,
                 // `serve --lock` is not built yet (the CLI has no such flag).
                 lock: None,
+                github: None,
             },
             allow_sdist,
             cache: cache.clone(),
