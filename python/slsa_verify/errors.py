@@ -256,7 +256,7 @@ class LockMismatch(VerificationError):
 
 
 class SourceDisagreement(VerificationError):
-    """Two verified sources of one file name different source repositories or commits (step 10.1)."""
+    """Two verified sources of one file name other source repositories or commits (step 10.1)."""
 
     code = "source_disagreement"
 

@@ -171,7 +171,7 @@ def _handler(index: Index) -> type[BaseHTTPRequestHandler]:
             # uv asks for range support with HEAD first; 405 makes it GET the whole file
             self._send(405, b"", "text/plain")
 
-        def do_GET(self) -> None:
+        def do_GET(self) -> None:  # noqa: PLR0911 (one return per route)
             index.hits.append(self.path)
             tls = isinstance(self.server.socket, ssl.SSLSocket)
             port = self.server.server_address[1]

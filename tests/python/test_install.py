@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ASSETS
+from github_server import GitHub, sha256
 from index_server import Dist, Index, make_tls, make_wheel, real_dist, serve
 from slsa_verify._cli import main
 
@@ -535,8 +536,6 @@ def _pep740_as_bundle(provenance: Path) -> bytes:
 
 
 def _github_install(target: str, *extra: str, command: str = "install") -> tuple[int, str, str]:
-    from github_server import GitHub, sha256  # noqa: PLC0415
-
     d = abi3info()
     d.provenance = None  # the index has none: GitHub has an attestation
     index = Index([d])
@@ -557,7 +556,7 @@ def _github_install(target: str, *extra: str, command: str = "install") -> tuple
 
 
 def test_github_attestations_stand_in_for_missing_provenance(target: str, tmp_path: Path) -> None:
-    code, out, err = _github_install(target, *POLICY, "--github-attestations", "woodruffw/abi3info")
+    code, _, err = _github_install(target, *POLICY, "--github-attestations", "woodruffw/abi3info")
     assert code == 0, err
     assert imports(target, "abi3info")
     # without the flag the file has no provenance
