@@ -139,7 +139,12 @@ fn release_inner(
     if req.tag.is_empty() || req.tag.contains(['?', '#', '%', ' ', '\\']) {
         return Err(usage(format!("{:?} is not a tag name", req.tag)));
     }
-    let github = super::github::GitHubApi::from_env(Some(&req.api))?;
+    // GitHub's attestation API lives beside the release API; credentials in
+    // that URL are the index's business, GitHub's token comes from GH_TOKEN.
+    // An API URL it cannot use leaves that source failed for every file.
+    let clean_api = url::Url::parse(&req.api)
+        .map_or_else(|_| req.api.clone(), |u| super::http::display_url(&u));
+    let github = super::github::GitHubApi::from_env(Some(&clean_api));
     // A release without `*.intoto.jsonl` assets may still have files the
     // other sources attest; it fails as a whole only when none does.
     let (assets, no_assets) = match provenance_assets(http, auth, req, owner, repo) {
@@ -229,7 +234,7 @@ fn downloaded_digest(f: &index::IndexFile, sources: &[SourceResult]) -> Option<[
 struct OtherSources<'a> {
     http: &'a Http,
     auth: &'a Credentials,
-    github: &'a super::github::GitHubApi,
+    github: &'a Result<super::github::GitHubApi>,
     repository: &'a str,
     package: &'a str,
     version: &'a str,
@@ -317,7 +322,8 @@ fn github_source(
         identity: crate::policy::IdentityMatch::regex(r"https://github\.com/.+")?,
         issuer: crate::policy::GITHUB_ISSUER.to_owned(),
     };
-    let bundles = super::github::fetch(ctx.http, ctx.github, ctx.repository, digest)?;
+    let api = ctx.github.as_ref().map_err(Clone::clone)?;
+    let bundles = super::github::fetch(ctx.http, api, ctx.repository, digest)?;
     super::github::verify_all(name, digest, &bundles, &policy, ctx.trust)
 }
 
