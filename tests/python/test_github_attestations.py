@@ -313,3 +313,14 @@ def test_python_api() -> None:
     gh.fault = "rate-limit"
     with serve(gh) as api, pytest.raises(errors.NetworkError, match="rate limit"):
         verify_wheel(MODULE, policy=policy, github_repository=REPO, github_api=api)
+
+
+def test_pages_are_bounded() -> None:
+    gh = served(*[TARBALL] * 10, GOOD)  # the good one would be on page 11
+    gh.page_size = 1
+    with serve(gh) as api:
+        code, doc = cli(api, *POLICY)
+    assert code == 4
+    assert error(doc)["kind"] == "NetworkError"
+    assert "more than 10 pages" in error(doc)["detail"]
+    assert len(gh.requests) == 10
