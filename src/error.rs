@@ -183,6 +183,8 @@ kinds! {
     AttestationDowngrade => "attestation_downgrade", "VerificationError";
     /// A lock file is malformed, or a file is not the one it locked (steps 9.1, 9.2).
     LockMismatch => "lock_mismatch", "VerificationError";
+    /// Two verified sources of one file name other source repositories or commits (step 10.1).
+    SourceDisagreement => "source_disagreement", "VerificationError";
     /// DNS, TLS, timeout, HTTP status or body limit (online feature).
     NetworkError => "network_error", "Error";
     /// A caller error: bad arguments, unreadable file, empty policy.

@@ -218,6 +218,8 @@ def verify_wheel(  # noqa: PLR0913 (product contract: keyword-only options)
     sha256: str | None = None,
     rekor_lookup: bool = False,
     rekor_url: str | None = None,
+    github_repository: str | None = None,
+    github_api: str | None = None,
 ) -> Verification:
     """Verify that ``artifact`` was built as ``policy`` says.
 
@@ -238,9 +240,24 @@ def verify_wheel(  # noqa: PLR0913 (product contract: keyword-only options)
     default ``https://rekor.sigstore.dev``); the answer is verified as
     untrusted input. Off (the default), such a line raises
     ``OnlineLookupRequired``.
+
+    ``github_repository="OWNER/REPO"``: instead of an attestation, ask
+    GitHub's attestation API (``github_api``, default ``$GITHUB_API_URL`` or
+    ``https://api.github.com``) for the artifact's sha256 and verify each
+    bundle it returns against ``policy``; one that verifies is enough.
+    ``GH_TOKEN`` or ``GITHUB_TOKEN`` is sent to that API host only. No
+    attestation: ``NoAttestations``; rate limits and other network failures:
+    ``NetworkError``.
     """
     if rekor_url is not None and not rekor_lookup:
         raise errors.UsageError("rekor_url needs rekor_lookup=True")
+    if github_repository is not None and (attestation is not None or rekor_lookup):
+        raise errors.UsageError(
+            "github_repository looks attestations up by digest: "
+            "give no attestation and no rekor_lookup with it"
+        )
+    if github_api is not None and github_repository is None:
+        raise errors.UsageError("github_api needs github_repository")
     text = _core.verify_wheel(
         os.fspath(artifact),
         None if attestation is None else _source(attestation),
@@ -248,6 +265,8 @@ def verify_wheel(  # noqa: PLR0913 (product contract: keyword-only options)
         trusted_root=_root(trusted_root),
         sha256=sha256,
         rekor_url=(rekor_url or _legacy.DEFAULT_REKOR_URL) if rekor_lookup else None,
+        github_repository=github_repository,
+        github_api=github_api,
     )
     return Verification._from_json(text)
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeAlias
 
-from slsa_verify import _api, _core, _legacy, _trust_cli, errors
+from slsa_verify import _api, _core, _github, _legacy, _trust_cli, errors
 
 if TYPE_CHECKING:
     from slsa_verify import _install
@@ -186,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="also print the verified statement predicate",
     )
     _legacy.add_flags(v)
+    _github.add_flags(v)
     _add_root_flags(v)
     _add_install_parsers(sub)
     _add_release_parser(sub)
@@ -324,6 +325,7 @@ def _add_install_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
                 help="write the verified files and <file>.provenance here",
             )
             _layer.add_target_flags(p)
+        _github.add_flags(p, install=True)
         p.add_argument(
             "--allow-unattested",
             action="append",
@@ -445,6 +447,14 @@ def _cmd_verify(args: argparse.Namespace) -> list[tuple[str, Result]]:
     attestation = args.attestation or args.provenance_path
     root = _trusted_root(args)
     rekor_lookup, rekor_url = _legacy.rekor_args(args)
+    github_repository, github_api = _github.github_args(args)
+    if github_repository is not None:
+        if attestation is not None or rekor_lookup:
+            raise errors.UsageError(
+                "--github-attestations looks attestations up by digest: "
+                "give no --attestation and no --rekor-lookup with it"
+            )
+        return _verify_one_by_one(args, policy, root, github_repository, github_api)
     if args.sha256 is not None:
         if len(args.artifacts) != 1:
             raise errors.UsageError("--sha256 names the digest of exactly one ARTIFACT")
@@ -479,6 +489,36 @@ def _cmd_verify(args: argparse.Namespace) -> list[tuple[str, Result]]:
         [(a, attestation, policy) for a in args.artifacts], jobs=args.jobs, trusted_root=root
     )
     return list(zip(args.artifacts, results, strict=True))
+
+
+def _verify_one_by_one(
+    args: argparse.Namespace,
+    policy: _api.Policy,
+    root: _api.TrustedRoot | None,
+    github_repository: str,
+    github_api: str | None,
+) -> list[tuple[str, Result]]:
+    """Each ARTIFACT on its own, looked up on GitHub (``verify_many`` does not)."""
+    if args.sha256 is not None and len(args.artifacts) != 1:
+        raise errors.UsageError("--sha256 names the digest of exactly one ARTIFACT")
+    out: list[tuple[str, Result]] = []
+    for a in args.artifacts:
+        r: Result
+        try:
+            r = _api.verify_wheel(
+                a,
+                policy=policy,
+                trusted_root=root,
+                sha256=args.sha256,
+                github_repository=github_repository,
+                github_api=github_api,
+            )
+        except errors.Error as e:
+            if args.sha256 is not None:
+                raise
+            r = e
+        out.append((a, r))
+    return out
 
 
 def _trusted_root(args: argparse.Namespace) -> _api.TrustedRoot | None:
@@ -642,12 +682,20 @@ def _install_options(args: argparse.Namespace, pip_args: list[str]) -> _install.
         raise errors.UsageError("name at least one requirement (REQ or -r FILE)")
     if not 0 <= args.retries <= 10:
         raise errors.UsageError("--retries must be between 0 and 10")
+    release = args.command == "verify-release"  # its own --github-api
+    github_repository, github_api = (None, None) if release else _github.github_args(args)
+    policy = None if release else _optional_policy(args)
+    if github_repository is not None and policy is None:
+        raise errors.UsageError(
+            "--github-attestations needs a POLICY: the attestations GitHub returns are "
+            "verified against it"
+        )
     return _install.Options(
         requirements=getattr(args, "requirements", []),
         requirement_files=getattr(args, "requirement", []),
         index_url=args.index_url,
         extra_index_urls=args.extra_index_url,
-        policy=_optional_policy(args) if args.command != "verify-release" else None,
+        policy=policy,
         allow_unattested=getattr(args, "allow_unattested", []),
         python=args.python,
         timeout=args.timeout,
@@ -661,6 +709,8 @@ def _install_options(args: argparse.Namespace, pip_args: list[str]) -> _install.
         allow_direct=getattr(args, "allow_direct", []),
         target=_target_from_args(args),
         quiet=args.quiet,
+        github_repository=github_repository,
+        github_api=github_api,
     )
 
 

@@ -81,6 +81,8 @@ def verify_wheel(
     trusted_root: TrustedRoot | None = None,
     sha256: str | None = None,
     rekor_url: str | None = None,
+    github_repository: str | None = None,
+    github_api: str | None = None,
 ) -> str: ...
 def verify_many(
     items: list[tuple[str, str | None, bytes | str | None, str]],
@@ -104,6 +106,8 @@ class Fetcher:
         proxy: str | None = None,
         trusted_root: TrustedRoot | None = None,
         lock: bytes | None = None,
+        github_repository: str | None = None,
+        github_api: str | None = None,
     ) -> Fetcher: ...
     def fetch(
         self,
@@ -150,7 +154,9 @@ def verify_release(
     cert: str | os.PathLike[str] | None = None,
     proxy: str | None = None,
     trusted_root: TrustedRoot | None = None,
-) -> list[tuple[str, str | None, str | BaseException]]: ...
+) -> list[
+    tuple[str, str | None, str | BaseException, list[tuple[str, str | None, str | BaseException]]]
+]: ...
 def refresh_trust(
     tuf_url: str | None = None,
     cache_dir: str | os.PathLike[str] | None = None,

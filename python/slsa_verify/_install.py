@@ -119,6 +119,8 @@ class Options:
     lock: bytes | None = None  # install -r pylock.toml: the lock's bytes (issue 14)
     quiet: bool = False  # --quiet: no progress, no per-file lines
     paths: TargetPaths | None = None  # where the target keeps things, once asked (`target_paths`)
+    github_repository: str | None = None  # --github-attestations (issue 13)
+    github_api: str | None = None
 
 
 def _binary_args(opts: Options) -> list[str]:
@@ -981,6 +983,8 @@ def _fetcher(opts: Options, directory: Path, indexes: list[str]) -> _core.Fetche
         proxy=opts.proxy,
         trusted_root=opts.trusted_root,
         lock=opts.lock,
+        github_repository=opts.github_repository,
+        github_api=opts.github_api,
     )
 
 
@@ -1285,6 +1289,56 @@ def run(opts: Options, *, install: bool, as_json: bool, out: TextIO, errout: Tex
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def _release_value(value: str | BaseException) -> _api.Verification | errors.Error:
+    if isinstance(value, str):
+        return _api.Verification._from_json(value)
+    if isinstance(value, errors.Error):
+        return value
+    raise value
+
+
+def _source_status(v: _api.Verification | errors.Error) -> str:
+    if not isinstance(v, errors.Error):
+        return "verified"
+    return "absent" if isinstance(v, errors.NoAttestations) else "failed"
+
+
+def _source_doc(
+    kind: str, location: str | None, v: _api.Verification | errors.Error
+) -> dict[str, Any]:
+    """One source of one file in ``verify-release --json``."""
+    doc: dict[str, Any] = {"source": kind, "location": location, "status": _source_status(v)}
+    if isinstance(v, errors.Error):
+        doc["error"] = {"kind": type(v).__name__, "detail": v.detail}
+    else:
+        doc.update(
+            {
+                k: getattr(v, k)
+                for k in (
+                    "identity",
+                    "source_repository",
+                    "source_ref",
+                    "source_digest",
+                    "format",
+                    "log_index",
+                )
+            }
+        )
+        doc["signed_at"] = v.to_dict()["signed_at"]
+    return doc
+
+
+def _source_line(kind: str, location: str | None, v: _api.Verification | errors.Error) -> str:
+    """One source of one file in the ``verify-release`` table."""
+    status = _source_status(v)
+    if isinstance(v, errors.Error):
+        what = type(v).__name__ if status == "failed" else "nothing for this file"
+    else:
+        repo = (v.source_repository or "?").removeprefix("https://")
+        what = f"{repo}@{(v.source_digest or '?')[:12]}  {v.source_ref or '?'}"
+    return escape(f"    {kind:<20} {status:<9} {what}  ({location or '-'})") + "\n"
+
+
 @dataclasses.dataclass
 class ReleaseOptions:
     """``verify-release`` arguments."""
@@ -1316,13 +1370,10 @@ def run_release(opts: ReleaseOptions, *, as_json: bool, out: TextIO, errout: Tex
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     results: list[tuple[str, str | None, _api.Verification | errors.Error]] = []
-    for filename, asset, value in rows:
-        if isinstance(value, str):
-            results.append((filename, asset, _api.Verification._from_json(value)))
-        elif isinstance(value, errors.Error):
-            results.append((filename, asset, value))
-        else:
-            raise value
+    sources: list[list[tuple[str, str | None, _api.Verification | errors.Error]]] = []
+    for filename, asset, value, raw_sources in rows:
+        results.append((filename, asset, _release_value(value)))
+        sources.append([(k, loc, _release_value(v)) for k, loc, v in raw_sources])
     failed = [r for _, _, r in results if isinstance(r, errors.Error)]
     code = next((c for c in _EXIT_PRIORITY if c in {e.exit_code for e in failed}), 0)
     if as_json:
@@ -1333,18 +1384,23 @@ def run_release(opts: ReleaseOptions, *, as_json: bool, out: TextIO, errout: Tex
             "tag": opts.tag,
             "files": [
                 {
-                    "filename": f,
-                    "ok": False,
-                    "error": {"kind": type(r).__name__, "detail": r.detail},
+                    **(
+                        {
+                            "filename": f,
+                            "ok": False,
+                            "error": {"kind": type(r).__name__, "detail": r.detail},
+                        }
+                        if isinstance(r, errors.Error)
+                        else {"filename": f, "ok": True, "provenance_asset": a, **r.to_dict()}
+                    ),
+                    "sources": [_source_doc(k, loc, v) for k, loc, v in srcs],
                 }
-                if isinstance(r, errors.Error)
-                else {"filename": f, "ok": True, "provenance_asset": a, **r.to_dict()}
-                for f, a, r in results
+                for (f, a, r), srcs in zip(results, sources, strict=True)
             ],
         }
         out.write(json.dumps(doc, indent=2) + "\n")
         return code
-    for filename, asset, r in results:
+    for (filename, asset, r), srcs in zip(results, sources, strict=True):
         if isinstance(r, errors.Error):
             errout.write(f"FAILED  {escape(filename)}: {type(r).__name__}: {escape(r.detail)}\n")
         elif not opts.network.quiet:
@@ -1355,5 +1411,8 @@ def run_release(opts: ReleaseOptions, *, as_json: bool, out: TextIO, errout: Tex
                 )
                 + "\n"
             )
+        if isinstance(r, errors.Error) or not opts.network.quiet:
+            stream = errout if isinstance(r, errors.Error) else out
+            stream.writelines(_source_line(k, loc, v) for k, loc, v in srcs)
     out.write(f"{len(results) - len(failed)} of {len(results)} files of {opts.tag} verified\n")
     return code

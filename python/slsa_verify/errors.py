@@ -61,6 +61,7 @@ __all__ = [
     "SctMissing",
     "SignatureError",
     "SignatureInvalid",
+    "SourceDisagreement",
     "SourceMismatch",
     "StatementError",
     "StatementMalformed",
@@ -252,6 +253,12 @@ class LockMismatch(VerificationError):
     """A lock file is malformed, or a file is not the one it locked (steps 9.1, 9.2)."""
 
     code = "lock_mismatch"
+
+
+class SourceDisagreement(VerificationError):
+    """Two verified sources of one file name other source repositories or commits (step 10.1)."""
+
+    code = "source_disagreement"
 
 
 class InputTooLarge(InputError):

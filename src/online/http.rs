@@ -103,6 +103,30 @@ pub struct Fetched {
     pub url: String,
 }
 
+/// An API answer of any status ([`Http::api_get`]).
+#[derive(Debug)]
+pub(crate) struct ApiAnswer {
+    /// The HTTP status (never 3xx).
+    pub status: u16,
+    /// The headers the caller reads.
+    pub headers: ApiHeaders,
+    /// The body, within the limit.
+    pub body: Vec<u8>,
+}
+
+/// The response headers of a JSON API that matter: pagination and rate limits.
+#[derive(Debug, Default)]
+pub(crate) struct ApiHeaders {
+    /// `Link` (RFC 8288).
+    pub link: Option<String>,
+    /// `x-ratelimit-remaining`.
+    pub ratelimit_remaining: Option<String>,
+    /// `x-ratelimit-reset` (Unix seconds).
+    pub ratelimit_reset: Option<String>,
+    /// `retry-after` (seconds).
+    pub retry_after: Option<String>,
+}
+
 /// What a GET gave when it did not give a body.
 #[derive(Debug)]
 pub enum Miss {
@@ -503,6 +527,118 @@ impl Http {
                     "GET {target}: {why} ({}{not})",
                     backoff.tries()
                 ))));
+            }
+        }
+    }
+
+    /// GET one page of a JSON API (GitHub's) and return it whatever its
+    /// status, without following a redirect (a 3xx is a `NetworkError`).
+    /// `bearer` is sent as `Authorization: Bearer`; the caller decides for
+    /// which URLs. Connection trouble, 408 and 5xx are retried within the
+    /// document budget; 4xx answers (404, 403, 429) are returned at once.
+    /// A 2xx body may hold `limit` bytes, any other at most 64 KiB.
+    ///
+    /// # Errors
+    /// `NetworkError` for a malformed URL, a redirect, a transient failure
+    /// that outlived the retries, a body over its limit or cut short.
+    pub(crate) fn api_get(
+        &self,
+        url: &str,
+        accept: &str,
+        bearer: Option<&str>,
+        limit: u64,
+    ) -> Result<ApiAnswer> {
+        let none = Credentials::default();
+        let (target, _) = target(url, &none)?;
+        let budget = self.cfg.document_budget.max(self.cfg.timeout);
+        let deadline = Instant::now() + budget;
+        let mut backoff = Backoff::new(&self.cfg);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left == Duration::ZERO {
+                return Err(net(format!(
+                    "GET {target}: no answer within {} s ({})",
+                    budget.as_secs(),
+                    backoff.tries()
+                )));
+            }
+            let mut req = self.agent.get(&target).header("Accept", accept);
+            if let Some(token) = bearer {
+                req = req.header("Authorization", &format!("Bearer {token}"));
+            }
+            let resp = match req
+                .config()
+                .max_redirects(0)
+                .timeout_global(Some(left))
+                .build()
+                .call()
+            {
+                Ok(r) => r,
+                Err(e) if transient(&e) && backoff.wait(Some(deadline)) => continue,
+                Err(e) => {
+                    return Err(net(format!("GET {target}: {e} ({})", backoff.tries())));
+                }
+            };
+            let status = resp.status().as_u16();
+            if (300..400).contains(&status) {
+                let to = resp
+                    .headers()
+                    .get("location")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("?");
+                return Err(net(format!(
+                    "GET {target}: HTTP {status}, a redirect to {}; redirects are refused \
+                     (after 1 attempt, not retried)",
+                    redact(to)
+                )));
+            }
+            if (status == 408 || status >= 500) && backoff.wait(Some(deadline)) {
+                continue;
+            }
+            if status == 408 || status >= 500 {
+                return Err(net(format!(
+                    "GET {target}: HTTP {status} ({})",
+                    backoff.tries()
+                )));
+            }
+            let header = |name: &str| {
+                resp.headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            };
+            let headers = ApiHeaders {
+                link: header("link"),
+                ratelimit_remaining: header("x-ratelimit-remaining"),
+                ratelimit_reset: header("x-ratelimit-reset"),
+                retry_after: header("retry-after"),
+            };
+            let cap = if (200..300).contains(&status) {
+                limit
+            } else {
+                64 << 10
+            };
+            match resp.into_body().into_with_config().limit(cap).read_to_vec() {
+                Ok(body) => {
+                    return Ok(ApiAnswer {
+                        status,
+                        headers,
+                        body,
+                    })
+                }
+                Err(ureq::Error::BodyExceedsLimit(_)) => {
+                    return Err(net(format!(
+                        "GET {target}: the answer is larger than the {cap}-byte limit \
+                         (not retried)"
+                    )))
+                }
+                Err(e) if transient(&e) && backoff.wait(Some(deadline)) => {}
+                Err(e) => {
+                    return Err(net(format!(
+                        "GET {target}: the answer did not arrive whole: {e} ({})",
+                        backoff.tries()
+                    )))
+                }
             }
         }
     }

@@ -3,6 +3,7 @@
 //! file pip chose, find its provenance on the index, download the file with
 //! a streamed hash, and verify it. The only module that uses ureq.
 
+pub mod github;
 pub mod http;
 pub mod index;
 pub mod rekor;
@@ -56,6 +57,9 @@ pub struct InstallPolicy {
     pub indexes: Vec<String>,
     /// `install -r pylock.toml`: only the locked files, under their pinned identities.
     pub lock: Option<crate::lock::LockFile>,
+    /// `--github-attestations OWNER/REPO`: for a named requirement whose
+    /// index has no provenance, GitHub's attestations of its digest there.
+    pub github: Option<(github::GitHubApi, String)>,
 }
 
 /// What happened to one file.
@@ -253,7 +257,13 @@ fn fetch_inner(
             .lock
             .as_ref()
             .is_some_and(|l| l.locked_unattested(&req.project));
-    if provenance.is_none() && !allowed {
+    // `--github-attestations`: a named requirement without provenance on its
+    // index is looked up on GitHub by digest, after the download below.
+    let from_github = policy
+        .github
+        .as_ref()
+        .filter(|_| provenance.is_none() && explicit_applies && pinned.is_empty());
+    if provenance.is_none() && !allowed && from_github.is_none() {
         let place = match (&listing, &provenance_url) {
             (None, _) if policy.indexes.is_empty() => {
                 "no index is configured (--no-index or --find-links), and such setups need \
@@ -286,6 +296,20 @@ fn fetch_inner(
             &req.sha256,
             &hex(&got),
         ));
+    }
+    if let (Some((api, repo)), Some(explicit)) = (from_github, &policy.explicit) {
+        return github_outcome(
+            http,
+            api,
+            repo,
+            explicit,
+            trust,
+            dir,
+            filename,
+            path,
+            &req.sha256,
+            &got,
+        );
     }
     let Some(data) = provenance else {
         return Ok(FileOutcome {
@@ -339,6 +363,57 @@ fn fetch_inner(
         policy: label,
         verification: Some(verification),
         provenance_url,
+        identity,
+    })
+}
+
+/// A downloaded file verified by GitHub's attestations of its digest in
+/// `repo` under the caller's policy; what GitHub returned is kept as
+/// `<file>.provenance` (`verify` re-checks it offline).
+#[allow(clippy::too_many_arguments)]
+fn github_outcome(
+    http: &Http,
+    api: &github::GitHubApi,
+    repo: &str,
+    explicit: &Policy,
+    trust: &TrustedRoot,
+    dir: &Path,
+    filename: String,
+    path: PathBuf,
+    sha256: &str,
+    digest: &[u8; 32],
+) -> Result<FileOutcome> {
+    let bundles = github::fetch(http, api, repo, digest)?;
+    let verification = github::verify_bundles(&filename, digest, &bundles, explicit, trust)?;
+    let provenance_path = dir.join(format!("{filename}.provenance"));
+    let doc = serde_json::json!({
+        "attestations": bundles
+            .iter()
+            .map(|b| serde_json::json!({"bundle": b}))
+            .collect::<Vec<_>>(),
+    });
+    std::fs::write(&provenance_path, doc.to_string()).map_err(|e| {
+        Error::new(
+            ErrorKind::UsageError,
+            "online",
+            format!("cannot write {}: {e}", provenance_path.display()),
+        )
+    })?;
+    let identity = verification
+        .claims
+        .as_ref()
+        .map(crate::lock::identity_from_claims);
+    Ok(FileOutcome {
+        filename,
+        path,
+        provenance_path: Some(provenance_path),
+        sha256: sha256.to_owned(),
+        policy: "explicit",
+        verification: Some(verification),
+        provenance_url: Some(format!(
+            "{}/repos/{repo}/attestations",
+            api.base().trim_end_matches('/')
+        )),
         identity,
     })
 }

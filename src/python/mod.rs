@@ -264,7 +264,7 @@ fn known_digest(sha256: Option<&str>) -> crate::Result<Option<[u8; 32]>> {
 
 /// Verify a wheel, sdist or any file against its attestation (or sidecar).
 #[pyfunction]
-#[pyo3(signature = (artifact, attestation=None, *, policy, trusted_root=None, sha256=None, rekor_url=None))]
+#[pyo3(signature = (artifact, attestation=None, *, policy, trusted_root=None, sha256=None, rekor_url=None, github_repository=None, github_api=None))]
 #[allow(clippy::too_many_arguments)]
 fn verify_wheel(
     py: Python<'_>,
@@ -274,11 +274,38 @@ fn verify_wheel(
     trusted_root: Option<PyRef<'_, PyTrustedRoot>>,
     sha256: Option<String>,
     rekor_url: Option<String>,
+    github_repository: Option<String>,
+    github_api: Option<String>,
 ) -> PyResult<String> {
     let root = root_or_default(py, trusted_root.as_deref())?;
     let result = py.detach(|| {
         let policy = Policy::from_json(&policy)?;
         let digest = known_digest(sha256.as_deref())?;
+        if let Some(repo) = github_repository {
+            if attestation.is_some() || rekor_url.is_some() {
+                return Err(Error::new(
+                    crate::ErrorKind::UsageError,
+                    "online",
+                    "github_repository looks attestations up by digest: give no attestation \
+                     and no rekor look-up with it",
+                ));
+            }
+            return verify_wheel_github(
+                &artifact,
+                digest.as_ref(),
+                &policy,
+                &root,
+                &repo,
+                github_api.as_deref(),
+            );
+        }
+        if github_api.is_some() {
+            return Err(Error::new(
+                crate::ErrorKind::UsageError,
+                "online",
+                "github_api needs github_repository",
+            ));
+        }
         let data = attestation.as_ref().map(Source::load).transpose()?;
         let provenance = match &attestation {
             Some(Source::Path(p)) => Some(p.as_path()),
@@ -338,6 +365,35 @@ fn verify_wheel_rekor(
     Err(crate::Error::new(
         crate::ErrorKind::UsageError,
         "4.9.3",
+        "this build has no network support (feature `online`)",
+    ))
+}
+
+/// [`verify_wheel`] by GitHub's attestation API (issue 13).
+#[cfg(feature = "online")]
+fn verify_wheel_github(
+    artifact: &std::path::Path,
+    digest: Option<&[u8; 32]>,
+    policy: &Policy,
+    root: &crate::TrustedRoot,
+    repository: &str,
+    api: Option<&str>,
+) -> crate::Result<crate::Verification> {
+    crate::online::github::verify_wheel(artifact, digest, policy, root, repository, api)
+}
+
+#[cfg(not(feature = "online"))]
+fn verify_wheel_github(
+    _artifact: &std::path::Path,
+    _digest: Option<&[u8; 32]>,
+    _policy: &Policy,
+    _root: &crate::TrustedRoot,
+    _repository: &str,
+    _api: Option<&str>,
+) -> crate::Result<crate::Verification> {
+    Err(crate::Error::new(
+        crate::ErrorKind::UsageError,
+        "online",
         "this build has no network support (feature `online`)",
     ))
 }
@@ -447,7 +503,7 @@ struct FetcherState {
 #[pymethods]
 impl PyFetcher {
     #[new]
-    #[pyo3(signature = (*, directory, indexes, policy=None, allow_unattested=Vec::new(), timeout=15.0, retries=3, cert=None, proxy=None, trusted_root=None, lock=None))]
+    #[pyo3(signature = (*, directory, indexes, policy=None, allow_unattested=Vec::new(), timeout=15.0, retries=3, cert=None, proxy=None, trusted_root=None, lock=None, github_repository=None, github_api=None))]
     #[expect(
         clippy::too_many_arguments,
         reason = "keyword-only constructor mirroring the CLI"
@@ -464,6 +520,8 @@ impl PyFetcher {
         proxy: Option<String>,
         trusted_root: Option<PyRef<'_, PyTrustedRoot>>,
         lock: Option<Vec<u8>>,
+        github_repository: Option<String>,
+        github_api: Option<String>,
     ) -> PyResult<Self> {
         let root = root_or_default(py, trusted_root.as_deref())?;
         let built = (|| {
@@ -473,9 +531,17 @@ impl PyFetcher {
                 .as_deref()
                 .map(crate::lock::LockFile::parse)
                 .transpose()?;
-            Ok((http, explicit, lock))
+            let github = match github_repository {
+                Some(repo) => {
+                    crate::online::github::check_repository(&repo)?;
+                    let api = crate::online::github::GitHubApi::from_env(github_api.as_deref())?;
+                    Some((api, repo))
+                }
+                None => None,
+            };
+            Ok((http, explicit, lock, github))
         })();
-        let (http, explicit, lock) = built.map_err(|e| raise(py, &e))?;
+        let (http, explicit, lock, github) = built.map_err(|e| raise(py, &e))?;
         Ok(Self {
             inner: std::sync::Arc::new(FetcherState {
                 http,
@@ -484,6 +550,7 @@ impl PyFetcher {
                     allow_unattested,
                     indexes,
                     lock,
+                    github,
                 },
                 root,
                 dir: directory,
@@ -671,6 +738,7 @@ impl PyServer {
                 indexes: upstreams,
                 // `serve --lock` is not built yet (the CLI has no such flag).
                 lock: None,
+                github: None,
             },
             allow_sdist,
             cache: cache.clone(),
@@ -723,9 +791,15 @@ impl PyServer {
     }
 }
 
-/// One release file: name, the asset that verified it, JSON or exception.
+/// One release file: name, the asset that verified it, JSON or exception,
+/// and every source asked: (kind, location, JSON or exception).
 #[cfg(feature = "online")]
-type ReleaseRow = (String, Option<String>, Py<PyAny>);
+type ReleaseRow = (
+    String,
+    Option<String>,
+    Py<PyAny>,
+    Vec<(&'static str, Option<String>, Py<PyAny>)>,
+);
 
 /// `verify-release`: one row per release file on the index.
 #[cfg(feature = "online")]
@@ -760,16 +834,23 @@ fn verify_release(
             crate::online::release::verify_release(&http, &req, &root, &directory)
         })
         .map_err(|e| raise(py, &e))?;
+    let value = |r: crate::Result<crate::Verification>| -> PyResult<Py<PyAny>> {
+        Ok(match r {
+            Ok(v) => pyo3::types::PyString::new(py, &to_json(&v)?)
+                .into_any()
+                .unbind(),
+            Err(e) => raise(py, &e).into_value(py).into_any(),
+        })
+    };
     files
         .into_iter()
         .map(|f| {
-            let value = match f.result {
-                Ok(v) => pyo3::types::PyString::new(py, &to_json(&v)?)
-                    .into_any()
-                    .unbind(),
-                Err(e) => raise(py, &e).into_value(py).into_any(),
-            };
-            Ok((f.filename, f.asset, value))
+            let sources = f
+                .sources
+                .into_iter()
+                .map(|s| Ok((s.kind.name(), s.location, value(s.result)?)))
+                .collect::<PyResult<Vec<_>>>()?;
+            Ok((f.filename, f.asset, value(f.result)?, sources))
         })
         .collect()
 }

@@ -24,6 +24,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from github_server import GitHub
+from github_server import answer as answer_attestations
+
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 
 
@@ -79,6 +82,8 @@ class Index:
         self.stall_seconds = 30.0
         # GitHub releases: (owner/repo, tag) -> [(asset name, bytes)]
         self.releases: dict[tuple[str, str], list[tuple[str, bytes]]] = {}
+        # GitHub's attestation API, served beside the releases (issue 13)
+        self.github: GitHub | None = None
 
     def project(self, name: str) -> list[Dist]:
         return [d for d in self.dists if normalize(d.project) == name]
@@ -166,11 +171,13 @@ def _handler(index: Index) -> type[BaseHTTPRequestHandler]:
             # uv asks for range support with HEAD first; 405 makes it GET the whole file
             self._send(405, b"", "text/plain")
 
-        def do_GET(self) -> None:
+        def do_GET(self) -> None:  # noqa: PLR0911 (one return per route)
             index.hits.append(self.path)
             tls = isinstance(self.server.socket, ssl.SSLSocket)
             port = self.server.server_address[1]
             base = f"https://localhost:{port}" if tls else f"http://127.0.0.1:{port}"
+            if index.github is not None and answer_attestations(self, index.github, base):
+                return
             parts = [p for p in self.path.split("?")[0].split("/") if p]
             match parts:
                 case ["simple", name]:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ASSETS
+from github_server import GitHub, sha256
 from index_server import Dist, Index, make_tls, make_wheel, real_dist, serve
 from slsa_verify._cli import main
 
@@ -509,3 +510,89 @@ def test_retries_are_bounded() -> None:
     code, _, err = run("install", "x==1", "--retries", "99")
     assert code == 2
     assert "--retries must be between 0 and 10" in err
+
+
+def _pep740_as_bundle(provenance: Path) -> bytes:
+    """The provenance's first attestation as the Sigstore bundle it stands for.
+
+    The same signature, certificate and log entry, in the form GitHub's
+    attestation API serves.
+    """
+    att = json.loads(provenance.read_bytes())["attestation_bundles"][0]["attestations"][0]
+    vm = att["verification_material"]
+    bundle = {
+        "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+        "verificationMaterial": {
+            "certificate": {"rawBytes": vm["certificate"]},
+            "tlogEntries": vm["transparency_entries"],
+        },
+        "dsseEnvelope": {
+            "payload": att["envelope"]["statement"],
+            "payloadType": "application/vnd.in-toto+json",
+            "signatures": [{"sig": att["envelope"]["signature"]}],
+        },
+    }
+    return json.dumps(bundle).encode()
+
+
+def _github_install(target: str, *extra: str, command: str = "install") -> tuple[int, str, str]:
+    d = abi3info()
+    d.provenance = None  # the index has none: GitHub has an attestation
+    index = Index([d])
+    index.github = GitHub()
+    index.github.add("woodruffw/abi3info", _pep740_as_bundle(PROVENANCE), sha256(d.data))
+    with serve(index) as url:
+        api = ["--github-api", url.removesuffix("/simple")]
+        return run(
+            command,
+            "abi3info==2024.10.8",
+            "--index-url",
+            url,
+            "--python",
+            target,
+            *(api if "--github-attestations" in extra else []),
+            *extra,
+        )
+
+
+def test_github_attestations_stand_in_for_missing_provenance(target: str, tmp_path: Path) -> None:
+    code, _, err = _github_install(target, *POLICY, "--github-attestations", "woodruffw/abi3info")
+    assert code == 0, err
+    assert imports(target, "abi3info")
+    # without the flag the file has no provenance
+    assert _github_install(target, *POLICY)[0] == 3
+    # another repository's API has nothing for it
+    code, _, err = _github_install(target, *POLICY, "--github-attestations", "woodruffw/other")
+    assert code == 3
+    assert "GitHub has no attestation" in err
+    # a policy the attestation does not satisfy
+    code, _, err = _github_install(
+        target,
+        "--repository",
+        "woodruffw/abi3info",
+        "--workflow",
+        "other.yml",
+        "--github-attestations",
+        "woodruffw/abi3info",
+    )
+    assert code == 1
+    assert "PublisherMismatch" in err
+    # the wheelhouse keeps what GitHub returned, and verify re-checks it offline
+    house = tmp_path / "house"
+    code, _, err = _github_install(
+        target,
+        *POLICY,
+        "--github-attestations",
+        "woodruffw/abi3info",
+        "-d",
+        str(house),
+        command="download",
+    )
+    assert code == 0, err
+    assert run("verify", str(house / WHEEL.name), *POLICY)[0] == 0
+
+
+def test_github_attestations_need_a_policy(target: str) -> None:
+    code, _, err = _github_install(target, "--github-attestations", "woodruffw/abi3info")
+    assert code == 2
+    assert "--github-attestations needs a POLICY" in err
