@@ -316,6 +316,28 @@ pub struct ToolTable {
     /// Accepted identity changes and downgrades.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub accepted: Vec<Accepted>,
+    /// The platform the lock was resolved for (`lock --platform …`); absent
+    /// for the machine that ran `lock`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Target>,
+}
+
+/// pip's target-platform options a lock was resolved for (issue 17).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Target {
+    /// `--platform` tags, in the order given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<String>,
+    /// `--python-version`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub python_version: Option<String>,
+    /// `--implementation`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub implementation: Option<String>,
+    /// `--abi` values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub abis: Vec<String>,
 }
 
 /// A PEP 751 lock file, as far as this tool reads and writes it.
@@ -532,6 +554,9 @@ pub struct LockMeta {
     pub requires_python: Option<String>,
     /// The exact target marker(s).
     pub environments: Vec<String>,
+    /// pip's target-platform options, when not this machine.
+    #[serde(default)]
+    pub target: Option<Target>,
 }
 
 /// Re-lock rules (steps 9.4, 9.5) and the deterministic lock text.
@@ -559,6 +584,7 @@ pub fn write(
     let mut tool = ToolTable {
         unattested: Vec::new(),
         accepted: prev_tool.accepted,
+        target: None,
     };
     let mut refused: Vec<Error> = Vec::new();
     let mut packages: Vec<LockedPackage> = Vec::with_capacity(new.len());
@@ -643,9 +669,10 @@ pub fn write(
     packages.sort_by(|a, b| a.name.cmp(&b.name).then(a.version.cmp(&b.version)));
     tool.unattested.sort();
     tool.unattested.dedup();
+    tool.target = meta.target.clone();
     let mut tables = previous.map(|l| l.tool.clone()).unwrap_or_default();
     tables.remove(TOOL);
-    if !(tool.unattested.is_empty() && tool.accepted.is_empty()) {
+    if !(tool.unattested.is_empty() && tool.accepted.is_empty() && tool.target.is_none()) {
         let value = toml::Value::try_from(&tool)
             .map_err(|e| Error::new(ErrorKind::UsageError, "9.5", e.to_string()))?;
         tables.insert(TOOL.to_owned(), value);

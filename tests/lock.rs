@@ -244,3 +244,26 @@ fn publisher_policies_can_pin_the_ids() -> TestResult {
     }
     Ok(())
 }
+
+#[test]
+fn a_target_platform_is_recorded_in_our_tool_table_and_read_back() -> TestResult {
+    let meta = serde_json::from_str(
+        r#"{"created_by":"t","requires_python":"==3.12.*","environments":["python_version == '3.12'"],
+            "target":{"platforms":["manylinux2014_aarch64"],"python-version":"3.12","implementation":null,"abis":[]}}"#,
+    )?;
+    let v = gitlab()?;
+    let new: Vec<NewPackage> = vec![serde_json::from_value(serde_json::json!({
+        "name": "gitlab-oidc-project", "version": "1", "index": null,
+        "file": {"name": "gitlab-oidc-project-1.tar.gz", "hashes": {"sha256": v.sha256}},
+        "sdist": true, "identity": found(&v)?,
+    }))?];
+    let text = slsa_verify::lock::write(&meta, &new, None, &[], &[])?;
+    assert!(text.contains("[tool.slsa-verify-rs.target]"), "{text}");
+    let lock = LockFile::parse(text.as_bytes())?;
+    let ours = lock.ours()?.unwrap_or_default();
+    let target = ours.target.unwrap_or_default();
+    assert_eq!(target.platforms, ["manylinux2014_aarch64"]);
+    assert_eq!(target.python_version.as_deref(), Some("3.12"));
+    assert!(target.implementation.is_none() && target.abis.is_empty());
+    Ok(())
+}

@@ -725,8 +725,9 @@ def _from_lock_file(
     return _lock.from_lock(
         opts,
         opts.requirement_files[-1],
-        require_identities=args.require_identities,
+        require_identities=getattr(args, "require_identities", False),
         errout=errout,
+        targets_ok=args.command in ("download", "layer"),
     )
 
 

@@ -63,17 +63,23 @@ def target_from_args(args: argparse.Namespace) -> dict[str, Any] | None:
         return None
     if getattr(args, "allow_sdist", False):
         raise errors.UsageError("--allow-sdist cannot be combined with target-platform options")
-    pip_args = [arg for p in platforms for arg in ("--platform", p)]
-    pip_args += ["--python-version", version] if version else []
-    pip_args += ["--implementation", impl] if impl else []
-    pip_args += [arg for a in abis for arg in ("--abi", a)]
-    return {
+    target: dict[str, Any] = {
         "platforms": platforms,
         "python_version": version,
         "implementation": impl,
         "abis": abis,
-        "pip_args": pip_args,
     }
+    target["pip_args"] = target_pip_args(target)
+    return target
+
+
+def target_pip_args(target: dict[str, Any]) -> list[str]:
+    """The pip options selecting ``target`` (without ``--target DIR``)."""
+    args = [arg for p in target["platforms"] for arg in ("--platform", str(p))]
+    args += ["--python-version", str(target["python_version"])] if target["python_version"] else []
+    args += ["--implementation", str(target["implementation"])] if target["implementation"] else []
+    args += [arg for a in target["abis"] for arg in ("--abi", str(a))]
+    return args
 
 
 def pip_target_args(target: dict[str, Any], directory: Path) -> list[str]:
@@ -149,7 +155,8 @@ def dispatch(
         raise errors.UsageError("`-- PIP-ARGS` only goes with install")
     if args.command == "verify-layer":
         return run_verify(args.layer, args.manifest, as_json=as_json, out=out)
-    opts = _cli._install_options(args, [])
+    # A `-r pylock.toml` builds from exactly the lock's files and identities (and target).
+    opts = _cli._from_lock_file(args, _cli._install_options(args, []), errout)
     return run_layer(opts, args.output, as_json=as_json, out=out, errout=errout)
 
 

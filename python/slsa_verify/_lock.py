@@ -29,6 +29,7 @@ from slsa_verify import _core, _fmt, _install, errors
 _LOCK_NAME = re.compile(r"^pylock\.([^.]+\.)?toml$")
 _LOCK_LIMIT = 4 << 20
 CREATED_BY = "slsa-verify-rs"
+TOOL_TABLE = "slsa-verify-rs"  # [tool.slsa-verify-rs]
 
 _ENV_CODE = (
     "import json, platform, sys\n"
@@ -46,7 +47,7 @@ def is_lock_file(path: str) -> bool:
 
 def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
     """``pip-verify lock``."""
-    from slsa_verify import _cli  # noqa: PLC0415 (it imports this module)
+    from slsa_verify import _cli, _layer  # noqa: PLC0415 (they import this module)
 
     p = sub.add_parser(
         "lock",
@@ -65,7 +66,9 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
             "examples:\n"
             "  pip-verify lock abi3info==2024.10.8 -o pylock.toml\n"
             "  pip-verify install -r pylock.toml\n"
-            "  pip-verify lock -r requirements.txt --accept-identity abi3info\n\n" + _cli._EPILOG
+            "  pip-verify lock -r requirements.txt --accept-identity abi3info\n"
+            "  pip-verify lock abi3info==2024.10.8 --platform manylinux2014_aarch64 \\\n"
+            "      --python-version 3.12 -o pylock.toml\n\n" + _cli._EPILOG
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -116,6 +119,7 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
         help="as install's",
     )
     p.add_argument("--allow-sdist", action="store_true", help="as install's; locks the sdist")
+    _layer.add_target_flags(p)
     _cli._add_network_flags(p)
     _cli._add_policy_flags(p)
     _cli._add_root_flags(p)
@@ -159,6 +163,55 @@ def environment(python: str) -> tuple[str, str]:
         '"', "'"
     )
     return marker, f"=={env['python_version']}.*"
+
+
+# Platform-tag prefixes → sys_platform, and tag suffixes → platform_machine (as Python reports it).
+_PLATFORM_OS = (
+    ("manylinux", "linux"),
+    ("musllinux", "linux"),
+    ("linux", "linux"),
+    ("macosx", "darwin"),
+    ("win", "win32"),
+)
+_WIN_MACHINE = {"win_amd64": "AMD64", "win_arm64": "ARM64", "win32": "x86"}
+_IMPLEMENTATION = {"cp": "cpython", "pp": "pypy", "ip": "ironpython", "jy": "jython"}
+
+
+def _tag_os_machine(tag: str) -> tuple[str | None, str | None]:
+    os_name = next((v for k, v in _PLATFORM_OS if tag.startswith(k)), None)
+    if os_name == "win32":
+        return os_name, _WIN_MACHINE.get(tag)
+    if os_name == "linux":
+        machine = re.sub(r"^(many|musl)?linux(_\d+_\d+|\d+)?_", "", tag)
+        return os_name, machine or None
+    if os_name == "darwin":
+        machine = tag.rsplit("_", 1)[-1]
+        return os_name, machine if machine in ("arm64", "x86_64") else None
+    return None, None
+
+
+def target_environment(target: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(a marker for ``target``, its ``requires-python``): only what the options imply.
+
+    A marker clause is written only when every ``--platform`` tag agrees on it.
+    """
+    clauses = []
+    found = [_tag_os_machine(t) for t in target["platforms"]]
+    for key, idx in (("sys_platform", 0), ("platform_machine", 1)):
+        values = {f[idx] for f in found}
+        if found and len(values) == 1 and None not in values:
+            clauses.append(f"{key} == '{values.pop()}'")
+    impl = _IMPLEMENTATION.get(str(target.get("implementation") or ""))
+    if impl:
+        clauses.append(f"implementation_name == '{impl}'")
+    version = target.get("python_version")
+    requires = None
+    if version:
+        digits = str(version).replace(".", "")
+        dotted = str(version) if "." in str(version) else f"{digits[0]}.{digits[1:]}"
+        clauses.append(f"python_version == '{dotted}'")
+        requires = f"=={dotted}.*"
+    return (" and ".join(sorted(clauses)) or None), requires
 
 
 def _packages(results: list[_install.FileResult], indexes: list[str]) -> list[dict[str, Any]]:
@@ -232,8 +285,21 @@ def run_lock(
         code = _install._exit_code(results)
         failure: errors.Error | None = None
         if code == 0:
-            marker, requires = environment(opts.python)
-            meta = {"created_by": CREATED_BY, "requires_python": requires, "environments": [marker]}
+            meta: dict[str, Any] = {"created_by": CREATED_BY}
+            if opts.target is not None:
+                marker_or_none, requires_or_none = target_environment(opts.target)
+                meta["requires_python"] = requires_or_none
+                meta["environments"] = [marker_or_none] if marker_or_none else []
+                meta["target"] = {  # [tool.slsa-verify-rs.target], kebab-case as PEP 751
+                    "platforms": opts.target["platforms"],
+                    "python-version": opts.target["python_version"],
+                    "implementation": opts.target["implementation"],
+                    "abis": opts.target["abis"],
+                }
+            else:
+                marker, requires = environment(opts.python)
+                meta["requires_python"] = requires
+                meta["environments"] = [marker]
             indexes = _install.apply_pip_settings(dataclasses.replace(opts))
             try:
                 text = _core.lock_write(
@@ -278,6 +344,7 @@ def _print(  # noqa: PLR0913 (the run's whole state)
             "schema_version": 1,
             "ok": code == 0,
             "lock": str(output) if code == 0 else None,
+            "target": opts.target,  # None: this machine (issue 17)
             "files": [r.to_dict() for r in results],
         }
         if failure is not None:
@@ -288,8 +355,10 @@ def _print(  # noqa: PLR0913 (the run's whole state)
             }
         out.write(json.dumps(doc, indent=2) + "\n")
         return
-    _install.print_table(results, out, opts.policy)
     esc = _fmt.escape
+    if opts.target is not None:
+        out.write(esc(_install._target_line(opts)))
+    _install.print_table(results, out, opts.policy)
     for r in results:
         if r.error is not None:
             errout.write(
@@ -336,8 +405,57 @@ def describe(r: _install.FileResult) -> tuple[str, str]:
     return (f"{who} (lock)", f"{where}@{ref}" if where else "-")
 
 
+def _locked_target(doc: dict[str, Any]) -> dict[str, Any] | None:
+    table = (doc.get("tool") or {}).get(TOOL_TABLE) or {}
+    t = table.get("target")
+    if not isinstance(t, dict):
+        return None
+    return {
+        "platforms": list(t.get("platforms") or []),
+        "python_version": t.get("python-version"),
+        "implementation": t.get("implementation"),
+        "abis": list(t.get("abis") or []),
+    }
+
+
+def _same_target(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    keys = ("platforms", "python_version", "implementation", "abis")
+    return all(a.get(k) == b.get(k) for k in keys)
+
+
+def _apply_target(
+    opts: _install.Options, locked: dict[str, Any] | None, path: str, *, targets_ok: bool
+) -> dict[str, Any] | None:
+    """The target to resolve for: the lock's, which must equal any target options given."""
+    from slsa_verify import _layer  # noqa: PLC0415 (it imports this module)
+
+    if locked is None:
+        if opts.target is not None:
+            raise errors.UsageError(
+                f"{path} was locked for this kind of machine, not for a target platform: "
+                "re-lock with `pip-verify lock … --platform …`"
+            )
+        return None
+    if not targets_ok:
+        raise errors.UsageError(
+            f"{path} was locked for another platform ({' '.join(_layer.target_pip_args(locked))}): "
+            "use `download -r` or `layer -r` with it, not install"
+        )
+    if opts.target is not None and not _same_target(opts.target, locked):
+        raise errors.UsageError(
+            f"{path} was locked for {' '.join(_layer.target_pip_args(locked))}, "
+            f"not for {' '.join(opts.target['pip_args'])}"
+        )
+    return {**locked, "pip_args": _layer.target_pip_args(locked)}
+
+
 def from_lock(
-    opts: _install.Options, path: str, *, require_identities: bool, errout: TextIO
+    opts: _install.Options,
+    path: str,
+    *,
+    require_identities: bool,
+    errout: TextIO,
+    targets_ok: bool = False,
 ) -> _install.Options:
     """``opts`` for installing exactly what the lock at ``path`` names."""
     if opts.requirements or len(opts.requirement_files) != 1:
@@ -362,4 +480,7 @@ def from_lock(
             "wrote it?): each file is checked against the publisher its index asserts; "
             "re-lock with `pip-verify lock` to pin them, or pass --require-identities to refuse\n"
         )
-    return dataclasses.replace(opts, requirements=reqs, requirement_files=[], lock=data)
+    target = _apply_target(opts, _locked_target(doc), path, targets_ok=targets_ok)
+    return dataclasses.replace(
+        opts, requirements=reqs, requirement_files=[], lock=data, target=target
+    )

@@ -449,3 +449,116 @@ def test_missing_layer_is_a_usage_error(tmp_path: Path) -> None:
     code, _, err = run("verify-layer", str(tmp_path / "nope.zip"))
     assert code == 2
     assert "UsageError" in err
+
+
+# --- 4. lock for a target, and layer -r pylock.toml ------------------------------
+
+
+def _lock_for_target(url: str, lock: Path, *extra: str) -> tuple[int, str, str]:
+    return run(
+        "lock", "abi3info==2024.10.8", *TARGET, "-o", str(lock), "--index-url", url, *POLICY,
+        *extra,
+    )  # fmt: skip
+
+
+def test_lock_for_another_platform_records_the_target(tmp_path: Path) -> None:
+    lock = tmp_path / "pylock.toml"
+    with serve(Index([abi3info()])) as url:
+        code, out, err = _lock_for_target(url, lock)
+        assert code == 0, err
+        assert "target: --platform manylinux2014_aarch64 --python-version 3.12" in out
+        code, out, err = _lock_for_target(url, tmp_path / "pylock.json.toml", "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["target"]["platforms"] == ["manylinux2014_aarch64"]
+    assert doc["target"]["python_version"] == "3.12"
+    text = lock.read_text()
+    assert "[tool.slsa-verify-rs.target]" in text
+    assert 'platforms = ["manylinux2014_aarch64"]' in text
+    assert 'python-version = "3.12"' in text
+    assert 'requires-python = "==3.12.*"' in text
+    marker = (
+        "platform_machine == 'aarch64' and python_version == '3.12' and sys_platform == 'linux'"
+    )
+    assert marker in text
+    # This machine's marker is not written for another platform's lock.
+    assert "implementation_name" not in text
+
+
+def test_layer_from_a_target_lock_is_reproducible_and_checked_by_the_lock(tmp_path: Path) -> None:
+    lock = tmp_path / "pylock.toml"
+    with serve(Index([abi3info()])) as url:
+        assert _lock_for_target(url, lock)[0] == 0
+        outs = []
+        for n in (1, 2):
+            out = tmp_path / f"b{n}" / "layer.zip"
+            # No target flags: the lock's target is used.
+            code, text, err = run("layer", "-r", str(lock), "-o", str(out), "--index-url", url)
+            assert code == 0, err
+            assert "target: --platform manylinux2014_aarch64 --python-version 3.12" in text
+            outs.append(out)
+        # The same target named again is fine.
+        out3 = tmp_path / "b3" / "layer.zip"
+        code, _, err = run("layer", "-r", str(lock), *TARGET, "-o", str(out3), "--index-url", url)
+        assert code == 0, err
+    assert outs[0].read_bytes() == outs[1].read_bytes() == out3.read_bytes()
+    with zipfile.ZipFile(outs[0]) as zf:
+        manifest = json.loads(zf.read(MANIFEST))
+        assert any(n.startswith("python/abi3info/") for n in zf.namelist())
+    (wheel,) = manifest["wheels"]
+    assert wheel["checked_by"] == "lock"
+    assert wheel["sha256"] == hashlib.sha256(WHEEL.read_bytes()).hexdigest()
+    assert manifest["target"]["platforms"] == ["manylinux2014_aarch64"]
+
+
+def test_a_lock_used_for_another_target_or_for_install_is_a_usage_error(tmp_path: Path) -> None:
+    lock = tmp_path / "pylock.toml"
+    out = tmp_path / "layer.zip"
+    with serve(Index([abi3info()])) as url:
+        assert _lock_for_target(url, lock)[0] == 0
+        code, _, err = run(
+            "layer", "-r", str(lock), "--platform", "manylinux2014_x86_64",
+            "--python-version", "3.12", "-o", str(out), "--index-url", url,
+        )  # fmt: skip
+        assert code == errors.UsageError.exit_code, err
+        assert "was locked for --platform manylinux2014_aarch64" in err
+        assert not out.exists()
+        # install is for this machine: refused before anything is resolved.
+        code, _, err = run("install", "-r", str(lock), "--index-url", url)
+        assert code == errors.UsageError.exit_code, err
+        assert "use `download -r` or `layer -r`" in err
+        # A lock for this machine does not go with target options.
+        here = tmp_path / "here" / "pylock.toml"
+        here.parent.mkdir()
+        code, _, err = run(
+            "lock", "abi3info==2024.10.8", "-o", str(here), "--index-url", url, *POLICY
+        )
+        assert code == 0, err
+        code, _, err = run("layer", "-r", str(here), *TARGET, "-o", str(out), "--index-url", url)
+        assert code == errors.UsageError.exit_code, err
+        assert "not for a target platform" in err
+        assert not out.exists()
+
+
+def test_layer_from_a_lock_whose_file_changed_on_the_index_writes_nothing(tmp_path: Path) -> None:
+    lock = tmp_path / "pylock.toml"
+    out = tmp_path / "layer.zip"
+    arm = platform_wheel("tinyplat", "1.0", "manylinux2014_aarch64")
+    with serve(Index([arm])) as url:
+        code, _, err = run(
+            "lock", "tinyplat==1.0", *TARGET, "-o", str(lock), "--index-url", url,
+            "--allow-unattested", "tinyplat",
+        )  # fmt: skip
+        assert code == 0, err
+    # Same name and version, other bytes: the index now serves a file the lock does not name.
+    other = platform_wheel("tinyplat", "1.0", "manylinux2014_aarch64", script=True)
+    with serve(Index([other])) as url:
+        code, out_text, err = run(
+            "layer", "-r", str(lock), "-o", str(out), "--index-url", url, "--json",
+            "--allow-unattested", "tinyplat",
+        )  # fmt: skip
+    assert code == errors.LockMismatch.exit_code, err
+    (f,) = json.loads(out_text)["files"]
+    assert f["error"]["kind"] == "LockMismatch"
+    assert not out.exists()
+    assert not out.with_name(out.name + ".manifest.json").exists()
