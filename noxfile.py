@@ -33,7 +33,8 @@ def _develop(session: nox.Session, *features: str) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """cargo test (no Python), then pytest against the built extension."""
-    session.install(*PYTHON_TOOLS)
+    # uv: test_serve.py installs through `pip-verify serve` with it as well as with pip.
+    session.install(*PYTHON_TOOLS, "uv==0.13.9")
     session.run("cargo", "test", "--locked", "--features", "online", external=True)
     _develop(session)
     session.run("pytest", "-q", *session.posargs)

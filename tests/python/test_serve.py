@@ -195,39 +195,60 @@ def test_uv_installs_through_serve(target: str, tmp_path: Path) -> None:
     assert subprocess.run([target, "-c", "import abi3info"], check=False).returncode == 0
 
 
-def _refused(target: str, tmp: Path, dists: list[Dist], req: str, *flags: str) -> str:
+def uv_install(target: str, url: str, *reqs: str) -> subprocess.CompletedProcess[str]:
+    uv_bin = uv()
+    if uv_bin is None:
+        pytest.skip("uv is not installed (pip install uv)")
+    return subprocess.run(
+        [uv_bin, "pip", "install", "--python", target, "--index-url", url, *reqs],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+INSTALLERS = {"pip": pip_install, "uv": uv_install}
+
+
+def _refused(
+    installer: str, target: str, tmp: Path, dists: list[Dist], req: str, *flags: str
+) -> str:
     before = pip_list(target)
     with serve(Index(dists)) as upstream, pip_verify_serve(upstream, tmp, *flags) as s:
-        proc = pip_install(target, s.url, req)
-        assert proc.returncode != 0
+        proc = INSTALLERS[installer](target, s.url, req)
+        assert proc.returncode != 0, proc.stdout + proc.stderr
         assert "403" in proc.stderr + proc.stdout
         console = s.console()
     assert pip_list(target) == before, "the target environment changed"
     return console
 
 
-def test_tampered_wheel_is_refused(target: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("installer", INSTALLERS)
+def test_tampered_wheel_is_refused(installer: str, target: str, tmp_path: Path) -> None:
     evil = make_wheel("abi3info", "2024.10.8")  # other bytes, their own hash listed
     evil.provenance = PROVENANCE.read_bytes()
-    console = _refused(target, tmp_path, [evil], "abi3info==2024.10.8", *POLICY)
+    console = _refused(installer, target, tmp_path, [evil], "abi3info==2024.10.8", *POLICY)
     assert f"REFUSED {ABI3INFO}: DigestMismatch" in console
 
 
-def test_wrong_repository_is_refused(target: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("installer", INSTALLERS)
+def test_wrong_repository_is_refused(installer: str, target: str, tmp_path: Path) -> None:
     wrong = ["--repository", "evil/abi3info", "--workflow", "release.yml"]
-    console = _refused(target, tmp_path, [abi3info()], "abi3info==2024.10.8", *wrong)
+    console = _refused(installer, target, tmp_path, [abi3info()], "abi3info==2024.10.8", *wrong)
     assert f"REFUSED {ABI3INFO}: PublisherMismatch" in console
 
 
-def test_unattested_six_needs_allow_unattested(target: str, tmp_path: Path) -> None:
-    console = _refused(target, tmp_path, [six()], "six==1.16.0")
+@pytest.mark.parametrize("installer", INSTALLERS)
+def test_unattested_six_needs_allow_unattested(installer: str, target: str, tmp_path: Path) -> None:
+    console = _refused(installer, target, tmp_path, [six()], "six==1.16.0")
     assert "REFUSED six-1.16.0-py3-none-any.whl: NoAttestations" in console
     assert "--allow-unattested six" in console
     with (
         serve(Index([six()])) as upstream,
         pip_verify_serve(upstream, tmp_path, "--allow-unattested", "six") as s,
     ):
-        proc = pip_install(target, s.url, "six==1.16.0")
+        proc = INSTALLERS[installer](target, s.url, "six==1.16.0")
         assert proc.returncode == 0, proc.stderr + s.console()
     assert [p["name"] for p in pip_list(target)] == ["six"]
 
