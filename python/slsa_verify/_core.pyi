@@ -134,6 +134,7 @@ class Server:
         cert: str | os.PathLike[str] | None = None,
         proxy: str | None = None,
         trusted_root: TrustedRoot | None = None,
+        lock: bytes | None = None,
     ) -> Server: ...
     @property
     def cache_dir(self) -> Path: ...

@@ -17,9 +17,10 @@ import sys
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
-from slsa_verify import _core, errors
+from slsa_verify import _core, _fmt, errors
 
 if TYPE_CHECKING:
     from slsa_verify import _api
@@ -39,11 +40,13 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> argparse.ArgumentParser:
             "pointing back here. A file is fetched with its PEP 740 provenance and verified "
             "(against POLICY, else the publisher its index asserts) before any byte of it is "
             "served; otherwise the installer gets 403 with the reason, also printed here. "
-            "Verified files are cached per user, keyed by sha256."
+            "Verified files are cached per user, keyed by sha256. With --lock FILE, only the "
+            "lock's files are served, each against the identity the lock pins."
         ),
         epilog=(
             "examples:\n"
             "  pip-verify serve --repository woodruffw/abi3info --workflow release.yml\n"
+            "  pip-verify serve --lock pylock.toml\n"
             "  pip install --index-url http://127.0.0.1:8740/simple/ abi3info\n"
             "  uv pip install --index-url http://127.0.0.1:8740/simple/ abi3info\n"
         ),
@@ -94,6 +97,12 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> argparse.ArgumentParser:
     )
     p.add_argument("--cert", metavar="PEM", help="CA bundle to trust for the upstream")
     p.add_argument("--proxy", metavar="URL", help="proxy for the upstream")
+    p.add_argument(
+        "--lock",
+        metavar="FILE",
+        help="serve only the files of this pylock.toml, each checked against the identity "
+        "it pins (instead of POLICY flags; see `pip-verify lock`)",
+    )
     return p
 
 
@@ -249,7 +258,16 @@ def run(
     upstreams = args.upstream or default_upstreams(args)
     if not upstreams:
         raise errors.UsageError("no upstream index: give --upstream URL")
+    lock = None
+    if args.lock:
+        from slsa_verify import _lock  # noqa: PLC0415 (only with --lock)
+
+        try:
+            lock = _lock._read_lock(Path(args.lock))
+        except OSError as err:
+            raise errors.UsageError(f"cannot read --lock {args.lock}: {err.strerror}") from err
     core = _core.Server(
+        lock=lock,
         upstreams=upstreams,
         policy=policy._to_json() if policy is not None else None,
         allow_unattested=args.allow_unattested,
@@ -274,7 +292,13 @@ def run(
         console.line(
             f"pip-verify serve: verifying index on http://{host}:{port}/simple/ for "
             + ", ".join(_shown(u) for u in upstreams)
-            + (f" (policy: {policy})" if policy is not None else " (index-asserted publishers)")
+            + (
+                f" (policy: {policy})"
+                if policy is not None
+                else f" (the identities {_fmt.escape(args.lock)} pins)"
+                if lock is not None
+                else " (index-asserted publishers)"
+            )
             + f"; cache {core.cache_dir}; Ctrl-C stops"
         )
         httpd.serve_forever()

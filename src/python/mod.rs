@@ -690,7 +690,7 @@ struct PyServer {
 #[pymethods]
 impl PyServer {
     #[new]
-    #[pyo3(signature = (*, upstreams, policy=None, allow_unattested=Vec::new(), allow_sdist=false, cache_dir=None, timeout=15.0, retries=3, cert=None, proxy=None, trusted_root=None))]
+    #[pyo3(signature = (*, upstreams, policy=None, allow_unattested=Vec::new(), allow_sdist=false, cache_dir=None, timeout=15.0, retries=3, cert=None, proxy=None, trusted_root=None, lock=None))]
     #[expect(
         clippy::too_many_arguments,
         reason = "keyword-only constructor mirroring the CLI"
@@ -707,10 +707,22 @@ impl PyServer {
         cert: Option<PathBuf>,
         proxy: Option<String>,
         trusted_root: Option<PyRef<'_, PyTrustedRoot>>,
+        lock: Option<Vec<u8>>,
     ) -> PyResult<Self> {
         let root = root_or_default(py, trusted_root.as_deref())?;
         let built = (|| {
             let explicit = policy.as_deref().map(Policy::from_json).transpose()?;
+            if explicit.is_some() && lock.is_some() {
+                return Err(Error::new(
+                    crate::ErrorKind::UsageError,
+                    "serve",
+                    "a lock file pins each package's identity: policy flags do not go with --lock",
+                ));
+            }
+            let parsed = lock
+                .as_deref()
+                .map(crate::lock::LockFile::parse)
+                .transpose()?;
             let http = make_http(timeout, retries, cert.as_deref(), proxy)?;
             let base = crate::trust_root::cache_base(cache_dir.as_deref()).ok_or_else(|| {
                 Error::new(
@@ -726,18 +738,27 @@ impl PyServer {
                 "allow_unattested": allowed,
                 "allow_sdist": allow_sdist,
                 "trust": root.name(),
+                // A file verified under one lock is not re-served under another.
+                "lock": lock.as_deref().map(|b| crate::io::hex(
+                    ring::digest::digest(&ring::digest::SHA256, b).as_ref()
+                )),
             })
             .to_string();
-            Ok((http, explicit, crate::online::serve::cache_dir(&base, &key)))
+            Ok((
+                http,
+                explicit,
+                parsed,
+                crate::online::serve::cache_dir(&base, &key),
+            ))
         })();
-        let (http, explicit, cache) = built.map_err(|e: Error| raise(py, &e))?;
+        let (http, explicit, lock, cache) = built.map_err(|e: Error| raise(py, &e))?;
         let cfg = crate::online::serve::ServeConfig {
             policy: crate::online::InstallPolicy {
                 explicit,
                 allow_unattested,
                 indexes: upstreams,
-                // `serve --lock` is not built yet (the CLI has no such flag).
-                lock: None,
+                // `serve --lock`: only the lock's files, under its pinned identities.
+                lock,
                 github: None,
             },
             allow_sdist,

@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 from conftest import ASSETS
 from index_server import Dist, Index, make_wheel, real_dist, serve
+from slsa_verify import errors
 
 EXAMPLES = ASSETS.parent.parent / "examples"
 WHEEL = EXAMPLES / "abi3info-2024.10.8-py3-none-any.whl"
@@ -436,3 +437,82 @@ def test_upstream_credentials_never_appear(tmp_path: Path) -> None:
     for text in (page, refused[1], console.encode()):
         assert b"s3cr3t" not in text
         assert b"alice" not in text
+
+
+# --- serve --lock -------------------------------------------------------------------
+
+
+def _make_lock(upstream: str, lock: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "slsa_verify", "lock", "abi3info==2024.10.8", "-o", str(lock),
+         "--index-url", upstream, *POLICY],
+        capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("installer", INSTALLERS)
+def test_serve_lock_serves_the_locked_files_under_their_pins(
+    installer: str, target: str, tmp_path: Path
+) -> None:
+    lock = tmp_path / "pylock.toml"
+    with serve(Index([abi3info(), six()])) as upstream:
+        _make_lock(upstream, lock)
+        with pip_verify_serve(upstream, tmp_path, "--lock", str(lock)) as s:
+            proc = INSTALLERS[installer](target, s.url, "abi3info==2024.10.8")
+            assert proc.returncode == 0, proc.stderr + s.console()
+            # six is not in the lock: refused even though it is on the index.
+            status, body = get(s.file_url("six", six()))
+            console = s.console()
+    assert f"served {ABI3INFO} (verified)" in console
+    assert "pylock.toml pins)" in console
+    assert status == 403
+    assert b"LockMismatch" in body
+    assert "REFUSED six-1.16.0-py3-none-any.whl: LockMismatch" in console
+    assert subprocess.run([target, "-c", "import abi3info"], check=False).returncode == 0
+
+
+def test_serve_lock_refuses_a_file_whose_identity_changed(target: str, tmp_path: Path) -> None:
+    lock = tmp_path / "pylock.toml"
+    with serve(Index([abi3info()])) as upstream:
+        _make_lock(upstream, lock)
+        text = lock.read_text()
+        assert 'repository = "woodruffw/abi3info"' in text
+        lock.write_text(text.replace('repository = "woodruffw/abi3info"', 'repository = "a/b"'))
+        before = pip_list(target)
+        with pip_verify_serve(upstream, tmp_path, "--lock", str(lock)) as s:
+            proc = pip_install(target, s.url, "abi3info==2024.10.8")
+            console = s.console()
+    assert proc.returncode != 0
+    assert f"REFUSED {ABI3INFO}: IdentityChanged" in console
+    assert pip_list(target) == before
+
+
+def test_serve_lock_refuses_a_changed_file(tmp_path: Path) -> None:
+    lock = tmp_path / "pylock.toml"
+    with serve(Index([abi3info()])) as upstream:
+        _make_lock(upstream, lock)
+    evil = make_wheel("abi3info", "2024.10.8")  # other bytes under the same name
+    evil.provenance = PROVENANCE.read_bytes()
+    with (
+        serve(Index([evil])) as upstream,
+        pip_verify_serve(upstream, tmp_path, "--lock", str(lock)) as s,
+    ):
+        status, body = get(s.file_url("abi3info", evil))
+        console = s.console()
+    assert status == 403
+    assert b"LockMismatch" in body
+    assert f"REFUSED {ABI3INFO}: LockMismatch" in console
+
+
+def test_serve_lock_and_policy_flags_do_not_mix(tmp_path: Path) -> None:
+    lock = tmp_path / "pylock.toml"
+    with serve(Index([abi3info()])) as upstream:
+        _make_lock(upstream, lock)
+        proc = subprocess.run(
+            [sys.executable, "-m", "slsa_verify", "serve", "--upstream", upstream, "--port", "0",
+             "--lock", str(lock), *POLICY],
+            capture_output=True, text=True, check=False, timeout=60,
+        )  # fmt: skip
+    assert proc.returncode == errors.UsageError.exit_code, proc.stderr
+    assert "do not go with --lock" in proc.stderr
