@@ -262,6 +262,19 @@ def _add_release_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
         default=sys.executable,
         help="whose pip configuration names the index (default: this one)",
     )
+    p.add_argument(
+        "--rekor-url",
+        metavar="URL",
+        default=_legacy.DEFAULT_REKOR_URL,
+        help="the Rekor log asked for the entries of legacy envelope lines (slsa-github-generator "
+        f"v1.x, v2.0.x), automatically (default {_legacy.DEFAULT_REKOR_URL})",
+    )
+    p.add_argument(
+        "--no-rekor-lookup",
+        action="store_true",
+        help="do not look legacy envelope lines up in Rekor (they then fail with "
+        "OnlineLookupRequired)",
+    )
     _add_network_flags(p)
     _add_root_flags(p)
 
@@ -771,6 +784,7 @@ def _dispatch(  # noqa: PLR0911 (one return per command)
             package=args.package,
             api=args.github_api,
             network=_install_options(args, []),
+            rekor_url=None if args.no_rekor_lookup else args.rekor_url,
         )
         return _install.run_release(release, as_json=as_json, out=out, errout=errout)
     if args.command == "trust":

@@ -155,6 +155,7 @@ def verify_release(
     cert: str | os.PathLike[str] | None = None,
     proxy: str | None = None,
     trusted_root: TrustedRoot | None = None,
+    rekor_url: str | None = None,
 ) -> list[
     tuple[str, str | None, str | BaseException, list[tuple[str, str | None, str | BaseException]]]
 ]: ...

@@ -1348,6 +1348,7 @@ class ReleaseOptions:
     package: str | None
     api: str
     network: Options
+    rekor_url: str | None = None  # legacy envelope lines looked up in Rekor (issue 13)
 
 
 def run_release(opts: ReleaseOptions, *, as_json: bool, out: TextIO, errout: TextIO) -> int:
@@ -1366,6 +1367,7 @@ def run_release(opts: ReleaseOptions, *, as_json: bool, out: TextIO, errout: Tex
             cert=opts.network.cert,
             proxy=opts.network.proxy,
             trusted_root=opts.network.trusted_root,
+            rekor_url=opts.rekor_url,
         )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -37,6 +37,9 @@ pub struct ReleaseRequest {
     pub package: Option<String>,
     /// Simple-index URLs, in order.
     pub indexes: Vec<String>,
+    /// The Rekor v1 log asked for the entries of legacy envelope lines
+    /// (§4.9); `None`: no look-up (`--no-rekor-lookup`).
+    pub rekor_url: Option<String>,
 }
 
 /// One release file and its result.
@@ -160,10 +163,29 @@ fn release_inner(
         builder_id: None,
     });
     let package = req.package.clone().unwrap_or_else(|| repo.to_owned());
+    // Legacy envelope lines (generator v1.x, v2.0.x) are looked up in Rekor
+    // automatically: this command is online anyway (§4.9).
+    let rekor = req
+        .rekor_url
+        .as_deref()
+        .map(super::rekor::check_url)
+        .transpose()?;
+    let find = |env: &crate::legacy::LegacyEnvelope| match &rekor {
+        Some(u) => super::rekor::lookup(http, u.as_str(), env),
+        None => Err(Error::new(
+            ErrorKind::OnlineLookupRequired,
+            "1.8.1",
+            crate::legacy::OFFLINE_DETAIL,
+        )),
+    };
+    let legacy = crate::legacy::LegacySources {
+        lookup: rekor.as_ref().map(|_| &find as &crate::legacy::Lookup<'_>),
+        ..Default::default()
+    };
     let (files, index_base, version) = release_files(http, auth, req, &package)?;
     let mut out = Vec::with_capacity(files.len());
     for f in files {
-        let result = check_file(http, auth, &f, &assets, &policy, trust, dir);
+        let result = check_file(http, auth, &f, &assets, &policy, trust, dir, &legacy);
         let (asset, result) = match result {
             Ok((a, v)) => (Some(a), Ok(v)),
             Err(e) => (None, Err(e)),
@@ -604,6 +626,7 @@ fn release_files(
 
 /// Download one file (its sha256 must equal the index's) and find the
 /// provenance asset that verifies it.
+#[expect(clippy::too_many_arguments, reason = "the release's whole context")]
 fn check_file(
     http: &Http,
     auth: &Credentials,
@@ -612,6 +635,7 @@ fn check_file(
     policy: &Policy,
     trust: &TrustedRoot,
     dir: &Path,
+    legacy: &crate::legacy::LegacySources<'_>,
 ) -> Result<(String, Verification)> {
     let listed = f.sha256.as_deref().ok_or_else(|| {
         net(format!(
@@ -632,7 +656,7 @@ fn check_file(
     }
     let mut first_real_failure = None;
     for (name, data) in assets {
-        match wheel::verify_attestation(&f.filename, &digest, data, policy, trust) {
+        match wheel::verify_attestation_with(&f.filename, &digest, data, policy, trust, legacy) {
             Ok(v) => return Ok((name.clone(), v)),
             Err(e) if e.kind() == ErrorKind::DigestMismatch => {}
             Err(e) => {

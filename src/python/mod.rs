@@ -825,7 +825,7 @@ type ReleaseRow = (
 /// `verify-release`: one row per release file on the index.
 #[cfg(feature = "online")]
 #[pyfunction]
-#[pyo3(signature = (*, api, repository, tag, indexes, directory, package=None, timeout=15.0, retries=3, cert=None, proxy=None, trusted_root=None))]
+#[pyo3(signature = (*, api, repository, tag, indexes, directory, package=None, timeout=15.0, retries=3, cert=None, proxy=None, trusted_root=None, rekor_url=None))]
 #[expect(clippy::too_many_arguments, reason = "keyword-only, mirroring the CLI")]
 fn verify_release(
     py: Python<'_>,
@@ -840,6 +840,7 @@ fn verify_release(
     cert: Option<PathBuf>,
     proxy: Option<String>,
     trusted_root: Option<PyRef<'_, PyTrustedRoot>>,
+    rekor_url: Option<String>,
 ) -> PyResult<Vec<ReleaseRow>> {
     let root = root_or_default(py, trusted_root.as_deref())?;
     let req = crate::online::release::ReleaseRequest {
@@ -848,6 +849,7 @@ fn verify_release(
         tag,
         package,
         indexes,
+        rekor_url,
     };
     let files = py
         .detach(|| {

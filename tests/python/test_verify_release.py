@@ -446,3 +446,66 @@ def test_a_verified_source_of_another_repository_is_not_the_release() -> None:
     [f] = doc["files"]
     assert f["error"]["kind"] == "SourceMismatch"
     assert f["sources"][1]["status"] == "verified"
+
+
+# --- legacy envelope assets: looked up in Rekor automatically (issue 13) ------------
+
+
+def _legacy_release() -> Index:
+    legacy = SLSA / "gha_generic/v2.0.0"
+    index = Index(
+        [
+            Dist(
+                "example-package",
+                "13.0.30",
+                "example_package-13.0.30-py3-none-any.whl",
+                (legacy / "binary-linux-amd64-workflow_dispatch").read_bytes(),
+            )
+        ]
+    )
+    index.releases[(REPO, TAG)] = [
+        (
+            "multiple.intoto.jsonl",
+            (legacy / "binary-linux-amd64-workflow_dispatch.intoto.jsonl").read_bytes(),
+        )
+    ]
+    return index
+
+
+def _asset_kind(doc: dict[str, Any]) -> str:
+    (f,) = doc["files"]  # type: ignore[index]
+    (asset,) = [s for s in f["sources"] if s["source"] == "release-asset"]
+    return str(asset["error"]["kind"])
+
+
+def test_legacy_assets_are_looked_up_in_rekor_automatically() -> None:
+    from test_legacy_rekor import _Server
+
+    log = _Server()  # answers 404: the log has no entry for these envelopes
+    try:
+        code, doc, err = run(_legacy_release(), "--rekor-url", log.url)
+    finally:
+        log.close()
+    assert code == 1, err
+    assert _asset_kind(doc) == "TlogEntryMissing"  # type: ignore[arg-type]
+    # Both candidate entries (intoto/0.0.1 and dsse/0.0.1) of the line were asked for.
+    assert len(log.paths) == 2
+    assert all(p.startswith("/api/v1/log/entries/") for p in log.paths)
+
+
+def test_no_rekor_lookup_leaves_legacy_assets_unverifiable() -> None:
+    from test_legacy_rekor import _Server
+
+    log = _Server()
+    try:
+        code, doc, err = run(_legacy_release(), "--rekor-url", log.url, "--no-rekor-lookup")
+    finally:
+        log.close()
+    assert code == 1, err
+    assert _asset_kind(doc) == "OnlineLookupRequired"  # type: ignore[arg-type]
+    assert log.paths == []
+
+
+def test_rekor_url_must_be_https_or_loopback() -> None:
+    code, _, err = run(_legacy_release(), "--rekor-url", "http://rekor.example/")
+    assert code == 2, err
