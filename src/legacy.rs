@@ -561,6 +561,19 @@ pub fn store_path(provenance: &std::path::Path) -> std::path::PathBuf {
     std::path::PathBuf::from(p)
 }
 
+/// The user-cache copy of the bundles for a provenance document whose own
+/// folder is not writable: `<cache>/legacy-bundles/<sha256 of the document>.sigstore.jsonl`.
+#[must_use]
+pub fn cache_store_path(provenance: &[u8]) -> Option<std::path::PathBuf> {
+    let digest = ring::digest::digest(&ring::digest::SHA256, provenance);
+    crate::trust_root::cache_base(None).map(|b| {
+        b.join("legacy-bundles").join(format!(
+            "{}.sigstore.jsonl",
+            crate::io::hex(digest.as_ref())
+        ))
+    })
+}
+
 /// One checked entry, fully verified for this line.
 fn verify_entry(
     trust: &TrustedRoot,

@@ -115,8 +115,16 @@ pub fn verify_wheel_with(
         lookup,
         ..Default::default()
     };
-    let store = provenance.map(crate::legacy::store_path);
-    if let Some(store) = store.as_deref().filter(|p| p.is_file()) {
+    let beside = provenance.map(crate::legacy::store_path);
+    // Where an earlier run stored what the log gave: beside the provenance,
+    // else (that folder was not writable) the user cache, keyed by the
+    // provenance's sha256. Either way untrusted: re-verified on use.
+    let cached = crate::legacy::cache_store_path(data);
+    let store = beside
+        .clone()
+        .filter(|p| p.is_file())
+        .or_else(|| cached.clone().filter(|p| p.is_file()));
+    if let Some(store) = store.as_deref() {
         match io::read_limited(store, limits::ATTESTATION_FILE, "stored bundles") {
             Ok(bytes) => {
                 (src.stored, src.stored_notes) = crate::legacy::entries_from_bundles(&bytes);
@@ -130,15 +138,34 @@ pub fn verify_wheel_with(
     }
     let mut v = verify_attestation_with(&name, &digest, data, policy, trust, &src)?;
     let found = src.found.into_inner().unwrap_or_default();
-    if let (Some(store), false) = (store, found.is_empty()) {
-        if let Err(e) = write_store(&store, &found) {
-            v.warnings.push(format!(
-                "the log entries found were not stored at {}: {e}",
-                store.display()
-            ));
+    if !found.is_empty() {
+        if let Some(w) = store_found(beside.as_deref(), cached.as_deref(), &found) {
+            v.warnings.push(w);
         }
     }
     Ok(v)
+}
+
+/// Store the bundles found in the log beside the provenance, else in the
+/// user cache; a warning when neither could be written.
+fn store_found(beside: Option<&Path>, cached: Option<&Path>, found: &[String]) -> Option<String> {
+    let mut failed = Vec::new();
+    for place in [beside, cached].into_iter().flatten() {
+        let wrote = place
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| write_store(place, found));
+        match wrote {
+            Ok(()) => return None,
+            Err(e) => failed.push(format!("{}: {e}", place.display())),
+        }
+    }
+    (!failed.is_empty()).then(|| {
+        format!(
+            "the log entries found were not stored ({})",
+            failed.join("; ")
+        )
+    })
 }
 
 /// Add `bundles` (JSON lines) to the store file, keeping the lines it has.
@@ -797,6 +824,32 @@ fn provenance(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn found_bundles_go_beside_else_to_the_cache_else_a_warning(
+    ) -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let dir = std::env::temp_dir().join(format!("svr-store-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        // A path whose parent is a file: nothing can be written there.
+        std::fs::write(dir.join("file"), b"x")?;
+        let blocked = dir.join("file").join("p.sigstore.jsonl");
+        let beside = dir.join("ok").join("p.sigstore.jsonl");
+        let cached = dir
+            .join("cache")
+            .join("legacy-bundles")
+            .join("d.sigstore.jsonl");
+        let found = vec!["{\"a\":1}".to_owned()];
+        assert!(store_found(Some(&beside), Some(&cached), &found).is_none());
+        assert_eq!(std::fs::read_to_string(&beside)?, "{\"a\":1}\n");
+        assert!(!cached.exists());
+        assert!(store_found(Some(&blocked), Some(&cached), &found).is_none());
+        assert_eq!(std::fs::read_to_string(&cached)?, "{\"a\":1}\n");
+        let w = store_found(Some(&blocked), Some(&blocked), &found).ok_or("no warning")?;
+        assert!(w.contains("were not stored"), "{w}");
+        let _ = std::fs::remove_dir_all(&dir);
+        Ok(())
+    }
 
     #[test]
     fn index_publisher_must_name_every_expected_field() {

@@ -220,3 +220,34 @@ def test_a_stored_bundle_that_fails_is_reported_and_ignored(tmp_path: Path, reko
             rekor_url=rekor.url,
         )
     assert len(rekor.paths) == 2
+
+
+def test_bundles_stored_in_the_user_cache_are_read_and_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A provenance whose folder was not writable: the store lives in the user cache,
+    keyed by the provenance's sha256, and is read back (and checked) from there."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("SLSA_VERIFY_CACHE_DIR", str(cache))
+    digest = hashlib.sha256(PROVENANCE.read_bytes()).hexdigest()
+    store = cache / "legacy-bundles" / f"{digest}.sigstore.jsonl"
+    store.parent.mkdir(parents=True)
+    store.write_text("not a bundle\n")
+    with pytest.raises(errors.OnlineLookupRequired) as exc:
+        slsa_verify.verify_wheel(
+            ARTIFACT,
+            PROVENANCE,
+            policy=slsa_verify.SlsaSource("github.com/slsa-framework/example-package"),
+        )
+    assert "stored bundle line 1 is unreadable and was ignored" in exc.value.detail
+    # A store beside the provenance wins over the cache's.
+    beside = tmp_path / PROVENANCE.name
+    beside.write_bytes(PROVENANCE.read_bytes())
+    (tmp_path / (PROVENANCE.name + ".sigstore.jsonl")).write_text("\n")
+    with pytest.raises(errors.OnlineLookupRequired) as exc:
+        slsa_verify.verify_wheel(
+            ARTIFACT,
+            beside,
+            policy=slsa_verify.SlsaSource("github.com/slsa-framework/example-package"),
+        )
+    assert "unreadable" not in exc.value.detail
