@@ -26,6 +26,40 @@ if TYPE_CHECKING:
     from slsa_verify import _api
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+HTML_TYPE = "application/vnd.pypi.simple.v1+html"
+_JSON_TYPES = {JSON_TYPE, "application/vnd.pypi.simple.latest+json"}
+_HTML_TYPES = {HTML_TYPE, "application/vnd.pypi.simple.latest+html", "text/html"}
+
+
+def negotiate(accept: str | None) -> str:
+    """The page type for an ``Accept`` header (PEP 691): JSON unless HTML is preferred.
+
+    q-values decide; a tie, ``*/*`` or no header gets JSON (the server's choice).
+    Returns the Content-Type to answer with.
+    """
+    best = {"json": 0.0, "html": 0.0}
+    html_type = "text/html"
+    for item in (accept or "").split(",")[:32]:
+        media, *params = (p.strip() for p in item.split(";"))
+        q = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = max(0.0, min(1.0, float(value)))
+                except ValueError:
+                    q = 0.0
+        media = media.lower()
+        if media in _JSON_TYPES:
+            best["json"] = max(best["json"], q)
+        elif media in _HTML_TYPES and q > best["html"]:
+            best["html"] = q
+            html_type = HTML_TYPE if media != "text/html" else "text/html"
+    if best["html"] > best["json"]:
+        return f"{html_type}; charset=utf-8" if html_type == "text/html" else html_type
+    return JSON_TYPE
+
+
 DEFAULT_PORT = 8740
 _CLIENT_TIMEOUT = 120  # seconds a client may take to send its request
 
@@ -36,7 +70,8 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> argparse.ArgumentParser:
         "serve",
         help="run a verifying package index on 127.0.0.1 for pip, uv, Poetry or PDM",
         description=(
-            "Serve PEP 691 project pages built from the upstream index, every file URL "
+            "Serve PEP 691 JSON (or PEP 503 HTML, as the installer's Accept header prefers) "
+            "project pages built from the upstream index, every file URL "
             "pointing back here. A file is fetched with its PEP 740 provenance and verified "
             "(against POLICY, else the publisher its index asserts) before any byte of it is "
             "served; otherwise the installer gets 403 with the reason, also printed here. "
@@ -117,6 +152,12 @@ def _reason(err: errors.Error) -> str:
     return f"{type(err).__name__}: {err.detail}"
 
 
+_EMPTY_ROOT = (
+    b'<!DOCTYPE html>\n<html>\n<head>\n<meta name="pypi:repository-version" content="1.1">\n'
+    b"<title>Simple index</title>\n</head>\n<body>\n</body>\n</html>\n"
+)
+
+
 class _Console:
     """One line per event, whole lines only (request threads write at once)."""
 
@@ -160,8 +201,12 @@ def _handler(  # noqa: C901 (one method per route, kept together)
             try:
                 match parts:
                     case ["simple"]:
-                        doc = {"meta": {"api-version": "1.1"}, "projects": []}
-                        self._send(200, json.dumps(doc).encode(), JSON_TYPE)
+                        ctype = negotiate(self.headers.get("Accept"))
+                        if ctype == JSON_TYPE:
+                            doc = {"meta": {"api-version": "1.1"}, "projects": []}
+                            self._send(200, json.dumps(doc).encode(), ctype)
+                        else:
+                            self._send(200, _EMPTY_ROOT, ctype)
                     case ["simple", project]:
                         self._page(project)
                     case ["files", project, sha256, filename]:
@@ -172,8 +217,9 @@ def _handler(  # noqa: C901 (one method per route, kept together)
                 pass
 
         def _page(self, project: str) -> None:
+            ctype = negotiate(self.headers.get("Accept"))
             try:
-                page = core.page(project, self._base())
+                page = core.page(project, self._base(), html=ctype != JSON_TYPE)
             except errors.Error as err:
                 console.line(f"upstream failed for {project}: {_reason(err)}")
                 self._send(502, f"{_reason(err)}\n".encode())
@@ -181,7 +227,7 @@ def _handler(  # noqa: C901 (one method per route, kept together)
             if page is None:
                 self._send(404, b"not found\n")
                 return
-            self._send(200, page.encode(), JSON_TYPE)
+            self._send(200, page.encode(), ctype)
 
         def _file(self, project: str, sha256: str, filename: str) -> None:
             metadata = filename.endswith(".metadata")

@@ -76,6 +76,83 @@ struct OutFile<'a> {
     dist_info_metadata: Option<serde_json::Value>,
 }
 
+/// `&`, `<`, `>`, `"` and `'` as entities: safe in text and in quoted attributes.
+fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A PEP 503 page (with PEP 592 yanked, PEP 658/714 metadata and PEP 629
+/// version attributes) from the PEP 691 JSON page [`Server::page`] wrote.
+fn html_page(json_page: &str) -> Result<String> {
+    use serde_json::Value;
+    let doc: Value =
+        serde_json::from_str(json_page).map_err(|e| usage(format!("cannot read the page: {e}")))?;
+    let null = Value::Null;
+    let at = |v: &'_ Value, k: &str| -> Value { v.get(k).cloned().unwrap_or(Value::Null) };
+    let text = |v: &Value, k: &str| -> String {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let name = html_escape(&text(&doc, "name"));
+    let mut out = format!(
+        "<!DOCTYPE html>\n<html>\n<head>\n<meta name=\"pypi:repository-version\" content=\"1.1\">\n\
+         <title>Links for {name}</title>\n</head>\n<body>\n<h1>Links for {name}</h1>\n"
+    );
+    let files = doc
+        .get("files")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for f in files {
+        let sha = text(f.get("hashes").unwrap_or(&null), "sha256");
+        let mut attrs = format!(
+            "href=\"{}#sha256={}\"",
+            html_escape(&text(f, "url")),
+            html_escape(&sha)
+        );
+        if let Some(rp) = f.get("requires-python").and_then(Value::as_str) {
+            attrs.push_str(&format!(" data-requires-python=\"{}\"", html_escape(rp)));
+        }
+        match at(f, "yanked") {
+            Value::String(r) => attrs.push_str(&format!(" data-yanked=\"{}\"", html_escape(&r))),
+            Value::Bool(true) => attrs.push_str(" data-yanked=\"\""),
+            _ => {}
+        }
+        let meta = match at(f, "core-metadata") {
+            Value::Object(h) => h
+                .get("sha256")
+                .and_then(Value::as_str)
+                .map(|h| format!("sha256={}", html_escape(h))),
+            Value::Bool(true) => Some("true".to_owned()),
+            _ => None,
+        };
+        if let Some(m) = meta {
+            attrs.push_str(&format!(
+                " data-dist-info-metadata=\"{m}\" data-core-metadata=\"{m}\""
+            ));
+        }
+        out.push_str(&format!(
+            "<a {attrs}>{}</a><br/>\n",
+            html_escape(&text(f, "filename"))
+        ));
+    }
+    out.push_str("</body>\n</html>\n");
+    Ok(out)
+}
+
 fn is_hex64(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
@@ -208,6 +285,15 @@ impl Server {
         serde_json::to_string(&doc)
             .map(Some)
             .map_err(|e| usage(format!("cannot write the page: {e}")))
+    }
+
+    /// The same page as PEP 503 HTML (`text/html` clients): every value the
+    /// upstream chose (requires-python, yanked reasons) HTML-escaped.
+    ///
+    /// # Errors
+    /// As [`Self::page`].
+    pub fn page_html(&self, project: &str, base: &str) -> Result<Option<String>> {
+        self.page(project, base)?.map(|j| html_page(&j)).transpose()
     }
 
     /// The verified file `<project>/<sha256>/<filename>`: from the cache, or
@@ -409,6 +495,34 @@ impl Drop for TempDir {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn html_pages_escape_every_upstream_value() {
+        let page = serde_json::json!({
+            "meta": {"api-version": "1.1"},
+            "name": "evil",
+            "files": [
+                {"filename": "evil-1-py3-none-any.whl", "url": "http://127.0.0.1:1/files/evil/aa/evil-1-py3-none-any.whl",
+                 "hashes": {"sha256": "ab"}, "requires-python": ">=3.8\"><script>x</script>'&",
+                 "yanked": "bad <b>release</b>", "core-metadata": {"sha256": "cd"}},
+                {"filename": "evil-2-py3-none-any.whl", "url": "http://127.0.0.1:1/files/evil/bb/evil-2-py3-none-any.whl",
+                 "hashes": {"sha256": "ef"}, "yanked": true, "core-metadata": true}
+            ]
+        })
+        .to_string();
+        let html = html_page(&page).unwrap_or_default();
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains(
+            "data-requires-python=\"&gt;=3.8&quot;&gt;&lt;script&gt;x&lt;/script&gt;&#39;&amp;\""
+        ));
+        assert!(html.contains("data-yanked=\"bad &lt;b&gt;release&lt;/b&gt;\""));
+        assert!(html.contains(
+            "href=\"http://127.0.0.1:1/files/evil/aa/evil-1-py3-none-any.whl#sha256=ab\""
+        ));
+        assert!(html.contains("data-core-metadata=\"sha256=cd\""));
+        assert!(html.contains("data-yanked=\"\" data-dist-info-metadata=\"true\""));
+        assert_eq!(html.matches("<a ").count(), 2);
+    }
+
     use super::*;
 
     #[test]

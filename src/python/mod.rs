@@ -776,11 +776,25 @@ impl PyServer {
         self.cache.clone()
     }
 
-    /// The rewritten PEP 691 JSON page of `project`, or None.
-    fn page(&self, py: Python<'_>, project: &str, base: &str) -> PyResult<Option<String>> {
+    /// The rewritten PEP 691 JSON page of `project` (PEP 503 HTML with
+    /// `html=True`), or None.
+    #[pyo3(signature = (project, base, *, html=false))]
+    fn page(
+        &self,
+        py: Python<'_>,
+        project: &str,
+        base: &str,
+        html: bool,
+    ) -> PyResult<Option<String>> {
         let s = &self.inner;
-        py.detach(|| s.page(project, base))
-            .map_err(|e| raise(py, &e))
+        py.detach(|| {
+            if html {
+                s.page_html(project, base)
+            } else {
+                s.page(project, base)
+            }
+        })
+        .map_err(|e| raise(py, &e))
     }
 
     /// The path of the verified file (fetched and verified if not cached).

@@ -22,6 +22,7 @@ import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from conftest import ASSETS
@@ -516,3 +517,106 @@ def test_serve_lock_and_policy_flags_do_not_mix(tmp_path: Path) -> None:
         )  # fmt: skip
     assert proc.returncode == errors.UsageError.exit_code, proc.stderr
     assert "do not go with --lock" in proc.stderr
+
+
+# --- PEP 503 HTML pages ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("accept", "want"),
+    [
+        (None, "json"),
+        ("*/*", "json"),
+        ("application/vnd.pypi.simple.v1+json", "json"),
+        ("text/html", "html"),
+        ("application/vnd.pypi.simple.v1+html", "html"),
+        ("application/vnd.pypi.simple.latest+html", "html"),
+        # pip's header: JSON first
+        (
+            (
+                "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, "
+                "text/html; q=0.01"
+            ),
+            "json",
+        ),
+        ("application/vnd.pypi.simple.v1+json; q=0.2, text/html; q=0.9", "html"),
+        ("text/html; q=0.5, application/vnd.pypi.simple.latest+json; q=0.5", "json"),  # a tie
+        ("text/html; q=nonsense, application/vnd.pypi.simple.v1+json; q=0.1", "json"),
+    ],
+)
+def test_accept_header_chooses_the_page_format(accept: str | None, want: str) -> None:
+    from slsa_verify._serve import JSON_TYPE, negotiate
+
+    got = negotiate(accept)
+    assert (got == JSON_TYPE) == (want == "json"), got
+
+
+def _get_with(url: str, accept: str) -> tuple[str, bytes]:
+    req = urllib.request.Request(url, headers={"Accept": accept})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return r.headers["Content-Type"], r.read()
+
+
+def test_html_pages_point_back_and_escape_hostile_upstream_values(tmp_path: Path) -> None:
+    dist = abi3info()
+    dist.json_extra = {
+        "requires-python": '>=3.8"><script>alert(1)</script>',
+        "yanked": "<img src=x onerror=alert(1)> & more",
+    }
+    with serve(Index([dist])) as upstream, pip_verify_serve(upstream, tmp_path, *POLICY) as s:
+        ctype, body = _get_with(s.url + "abi3info/", "text/html")
+        root_type, root = _get_with(s.url, "text/html")
+    html = body.decode()
+    assert ctype.startswith("text/html")
+    assert root_type.startswith("text/html")
+    assert b"<body>" in root
+    assert "<script>" not in html
+    assert "<img" not in html
+    assert 'data-requires-python="&gt;=3.8&quot;&gt;&lt;script&gt;' in html
+    assert 'data-yanked="&lt;img src=x onerror=alert(1)&gt; &amp; more"' in html
+    assert f'href="{s.file_url("abi3info", dist)}#sha256={dist.sha256}"' in html
+    assert f">{ABI3INFO}</a>" in html
+
+
+def test_pip_installs_from_html_pages(target: str, tmp_path: Path) -> None:
+    """pip with only HTML: an installer that cannot read PEP 691 JSON still gets verified files."""
+    with serve(Index([abi3info()])) as upstream, pip_verify_serve(upstream, tmp_path, *POLICY) as s:
+        # A proxy that asks for HTML only, as an old client would.
+        import http.server
+        import threading
+
+        class Proxy(http.server.BaseHTTPRequestHandler):
+            seen: ClassVar[list[str]] = []
+
+            def do_GET(self) -> None:
+                req = urllib.request.Request(
+                    s.url.removesuffix("/simple/") + self.path, headers={"Accept": "text/html"}
+                )
+                try:
+                    with urllib.request.urlopen(req, timeout=60) as r:
+                        status, ctype, body = r.status, r.headers["Content-Type"], r.read()
+                except urllib.error.HTTPError as e:
+                    status, ctype, body = e.code, "text/plain", e.read()
+                Proxy.seen.append(ctype)
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+        thread = threading.Thread(target=proxy.serve_forever, daemon=True)
+        thread.start()
+        try:
+            url = f"http://127.0.0.1:{proxy.server_address[1]}/simple/"
+            proc = pip_install(target, url, "abi3info==2024.10.8")
+        finally:
+            proxy.shutdown()
+            proxy.server_close()
+        assert proc.returncode == 0, proc.stderr + s.console()
+        assert any(c.startswith("text/html") for c in Proxy.seen), Proxy.seen
+        assert f"served {ABI3INFO} (verified)" in s.console()
+    assert subprocess.run([target, "-c", "import abi3info"], check=False).returncode == 0
