@@ -562,3 +562,14 @@ def test_layer_from_a_lock_whose_file_changed_on_the_index_writes_nothing(tmp_pa
     assert f["error"]["kind"] == "LockMismatch"
     assert not out.exists()
     assert not out.with_name(out.name + ".manifest.json").exists()
+
+
+def test_download_from_a_target_lock_resolves_for_its_target(tmp_path: Path) -> None:
+    lock = tmp_path / "pylock.toml"
+    dest = tmp_path / "wheelhouse"
+    with serve(Index([abi3info()])) as url:
+        assert _lock_for_target(url, lock)[0] == 0
+        code, out, err = run("download", "-r", str(lock), "-d", str(dest), "--index-url", url)
+    assert code == 0, err
+    assert "target: --platform manylinux2014_aarch64 --python-version 3.12" in out
+    assert (dest / WHEEL.name).read_bytes() == WHEEL.read_bytes()
