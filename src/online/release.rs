@@ -188,6 +188,17 @@ fn release_inner(
         let result = check_file(http, auth, &f, &assets, &policy, trust, dir, &legacy);
         let (asset, result) = match result {
             Ok((a, v)) => (Some(a), Ok(v)),
+            // `verify`'s hint names its own flag; here the look-up was turned off.
+            Err(e) if e.kind() == ErrorKind::OnlineLookupRequired && rekor.is_none() => (
+                None,
+                Err(Error::new(
+                    ErrorKind::OnlineLookupRequired,
+                    e.step(),
+                    "a legacy slsa-github-generator envelope (v1.x, v2.0.x) covers this file: \
+                     its transparency-log entry lives only in Rekor, and --no-rekor-lookup \
+                     turned the look-up off",
+                )),
+            ),
             Err(e) => (None, Err(e)),
         };
         let mut sources = vec![SourceResult {

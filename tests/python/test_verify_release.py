@@ -503,6 +503,7 @@ def test_no_rekor_lookup_leaves_legacy_assets_unverifiable() -> None:
         log.close()
     assert code == 1, err
     assert _asset_kind(doc) == "OnlineLookupRequired"  # type: ignore[arg-type]
+    assert "--no-rekor-lookup turned the look-up off" in json.dumps(doc)
     assert log.paths == []
 
 
