@@ -33,8 +33,9 @@ def _develop(session: nox.Session, *features: str) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """cargo test (no Python), then pytest against the built extension."""
-    # uv: test_serve.py installs through `pip-verify serve` with it as well as with pip.
-    session.install(*PYTHON_TOOLS, "uv==0.13.9")
+    # uv: test_serve.py installs through `pip-verify serve` with it as well as with pip;
+    # cryptography: test_legacy_positive.py builds its own CA, CT log and Rekor log.
+    session.install(*PYTHON_TOOLS, "uv==0.13.9", "cryptography==50.0.2")
     session.run("cargo", "test", "--locked", "--features", "online", external=True)
     _develop(session)
     session.run("pytest", "-q", *session.posargs)
