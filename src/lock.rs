@@ -322,6 +322,53 @@ pub struct ToolTable {
     pub target: Option<Target>,
 }
 
+impl Target {
+    /// Every value is what pip takes for that option (tags are ASCII
+    /// letters, digits, `_` and `.`): the lock is shared, and these values
+    /// become pip arguments and table lines.
+    ///
+    /// # Errors
+    /// `LockMismatch` naming the bad field.
+    pub fn check(&self) -> Result<()> {
+        let tag = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 64
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+        };
+        let fields = self
+            .platforms
+            .iter()
+            .map(|p| ("platforms", p.as_str()))
+            .chain(self.abis.iter().map(|a| ("abis", a.as_str())))
+            .chain(
+                self.python_version
+                    .iter()
+                    .map(|v| ("python-version", v.as_str())),
+            )
+            .chain(
+                self.implementation
+                    .iter()
+                    .map(|i| ("implementation", i.as_str())),
+            );
+        for (field, value) in fields {
+            if !tag(value) {
+                return Err(lock_err(
+                    "9.1",
+                    format!("[tool.{TOOL}.target] {field}: {value:?} is not a pip tag"),
+                ));
+            }
+        }
+        if self.platforms.len() > 64 || self.abis.len() > 64 {
+            return Err(lock_err(
+                "9.1",
+                format!("[tool.{TOOL}.target]: too many tags"),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// pip's target-platform options a lock was resolved for (issue 17).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -432,14 +479,19 @@ impl LockFile {
     /// # Errors
     /// `LockMismatch` when it is not the expected shape.
     pub fn ours(&self) -> Result<Option<ToolTable>> {
-        self.tool
+        let table = self
+            .tool
             .get(TOOL)
             .map(|v| {
                 v.clone()
                     .try_into::<ToolTable>()
                     .map_err(|e| lock_err("9.1", format!("[tool.{TOOL}]: {}", e.message())))
             })
-            .transpose()
+            .transpose()?;
+        if let Some(t) = table.as_ref().and_then(|t| t.target.as_ref()) {
+            t.check()?;
+        }
+        Ok(table)
     }
 
     /// The package `project` (normalised) whose files include `filename`

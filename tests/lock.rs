@@ -267,3 +267,20 @@ fn a_target_platform_is_recorded_in_our_tool_table_and_read_back() -> TestResult
     assert!(target.implementation.is_none() && target.abis.is_empty());
     Ok(())
 }
+
+#[test]
+fn a_target_that_is_not_pip_tags_is_refused() {
+    for bad in [
+        "platforms = [\"linux\\u001b[31m\"]",
+        "platforms = [\"a b\"]",
+        "python-version = \"3.12\\n\"",
+        "abis = [\"--index-url=http://evil\"]",
+        "platforms = []\nimplementation = \"\"",
+    ] {
+        let text = format!(
+            "lock-version = \"1.0\"\ncreated-by = \"x\"\n[tool.slsa-verify-rs.target]\n{bad}\n"
+        );
+        let err = LockFile::parse(text.as_bytes()).and_then(|l| l.ours().map(|_| ()));
+        assert_eq!(kind(err), Err(ErrorKind::LockMismatch), "{bad}");
+    }
+}

@@ -214,7 +214,10 @@ def _target_args(opts: Options, workdir: Path) -> list[str]:
 
 def _target_line(opts: Options) -> str:
     """The table's first line when resolving for another platform."""
-    return f"target: {' '.join(opts.target['pip_args'])}\n" if opts.target else ""
+    if not opts.target:
+        return ""
+    shown = (escape(a).replace("\n", "\\n") for a in opts.target["pip_args"])
+    return f"target: {' '.join(shown)}\n"
 
 
 def _pip_network_args(opts: Options) -> list[str]:

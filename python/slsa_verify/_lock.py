@@ -357,7 +357,7 @@ def _print(  # noqa: PLR0913 (the run's whole state)
         return
     esc = _fmt.escape
     if opts.target is not None:
-        out.write(esc(_install._target_line(opts)))
+        out.write(_install._target_line(opts))
     _install.print_table(results, out, opts.policy)
     for r in results:
         if r.error is not None:

@@ -573,3 +573,23 @@ def test_download_from_a_target_lock_resolves_for_its_target(tmp_path: Path) -> 
     assert code == 0, err
     assert "target: --platform manylinux2014_aarch64 --python-version 3.12" in out
     assert (dest / WHEEL.name).read_bytes() == WHEEL.read_bytes()
+
+
+def test_a_lock_whose_target_is_not_pip_tags_is_refused(tmp_path: Path) -> None:
+    lock = tmp_path / "pylock.toml"
+    with serve(Index([abi3info()])) as url:
+        assert _lock_for_target(url, lock)[0] == 0
+        text = lock.read_text()
+        lock.write_text(
+            text.replace(
+                'platforms = ["manylinux2014_aarch64"]',
+                'platforms = ["manylinux2014_aarch64\\u001b[2J\\nOK  evil"]',
+            )
+        )
+        out = tmp_path / "layer.zip"
+        code, stdout, err = run("layer", "-r", str(lock), "-o", str(out), "--index-url", url)
+    assert code == errors.LockMismatch.exit_code, err
+    assert "is not a pip tag" in err
+    assert "\x1b" not in stdout + err
+    assert "\nOK  evil" not in stdout + err
+    assert not out.exists()
