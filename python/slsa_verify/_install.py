@@ -20,6 +20,7 @@ import os
 import re
 import shlex
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -284,6 +285,24 @@ def _config_files(prefix: str) -> list[str]:
 _MAX_CONFIG_BYTES = 1 << 20
 
 
+def _config_bytes(path: str) -> bytes | None:
+    """The file's first bytes beyond the limit; None where pip would skip it."""
+    try:
+        mode = Path(path).stat().st_mode
+    except OSError:
+        return None
+    if stat.S_ISDIR(mode):
+        return None  # pip cannot open it either and goes on
+    if not stat.S_ISREG(mode):
+        # A FIFO or device would block the read (and pip's) without end.
+        raise errors.UsageError(f"pip's configuration file {escape(path)} is not a regular file")
+    try:
+        with open(path, "rb") as f:  # noqa: PTH123 (a str path, as pip's)
+            return f.read(_MAX_CONFIG_BYTES + 1)
+    except OSError:
+        return None
+
+
 def _read_config_file(path: str, sections: dict[str, dict[str, str]]) -> None:
     """One of pip's configuration files into ``sections`` (later files win).
 
@@ -291,10 +310,8 @@ def _read_config_file(path: str, sections: dict[str, dict[str, str]]) -> None:
     does not parse stops the run (pip would stop too). The error names the file
     and line, never its text (an index URL there may carry a password).
     """
-    try:
-        with open(path, "rb") as f:  # noqa: PTH123 (a str path, as pip's)
-            data = f.read(_MAX_CONFIG_BYTES + 1)
-    except OSError:
+    data = _config_bytes(path)
+    if data is None:
         return
     if len(data) > _MAX_CONFIG_BYTES:
         raise errors.UsageError(f"pip's configuration file {escape(path)} is over 1 MiB")
@@ -317,7 +334,8 @@ def _read_config_file(path: str, sections: dict[str, dict[str, str]]) -> None:
     for section in parser.sections():
         if section in sections:
             for key, value in parser.items(section):
-                sections[section][_config_name(key)] = value
+                if value:  # pip skips empty values: they hide nothing below them
+                    sections[section][_config_name(key)] = value
 
 
 def _config_name(name: str) -> str:
@@ -337,7 +355,7 @@ def pip_settings(opts: Options) -> dict[str, str]:
     for path in _config_files(target_paths(opts).prefix):
         _read_config_file(path, sections)
     for key, value in os.environ.items():
-        if key.startswith("PIP_") and key[4:].lower() not in ("version", "help"):
+        if key.startswith("PIP_") and key[4:].lower() not in ("version", "help") and value:
             sections[":env:"][_config_name(key[4:])] = value
     merged: dict[str, str] = {}
     for section in _SECTIONS:
@@ -600,6 +618,12 @@ def check_requirements(opts: Options, config: dict[str, str]) -> None:
                 f"pip's configuration sets {key!r} (PIP_{key.upper()} or pip.conf): "
                 "pip-verify takes requirements from its own command line only"
             )
+    if config.get("python", "").strip():
+        # pip would start itself again under that interpreter, outside the guard's hooks.
+        raise errors.UsageError(
+            "pip's configuration sets 'python' (PIP_PYTHON or pip.conf): pass --python to "
+            "pip-verify instead"
+        )
     for f in config.get("constraint", "").split():
         check_requirement_file(Path(f), opts)
     no_binary = config.get("no-binary", "").strip()
@@ -648,10 +672,10 @@ def check_pip_args(args: Sequence[str]) -> None:
 # --- running pip ---------------------------------------------------------------
 
 
-def _run_pip(cmd: list[str], failure: errors.Error) -> None:
+def _run_pip(cmd: list[str], failure: errors.Error, env: dict[str, str] | None = None) -> None:
     """Run pip; on failure raise ``failure`` with the end of pip's output added."""
     proc = subprocess.run(  # noqa: S603 (argv list, no shell)
-        cmd, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL
+        cmd, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL, env=env
     )
     if proc.returncode != 0:
         tail = "\n".join(proc.stderr.strip().splitlines()[-8:])
@@ -1138,7 +1162,9 @@ def _install(
     cmd = [
         *_pip_in(opts.python),
         "install",
-        # pip's configuration and PIP_* cannot add files, indexes or places here.
+        # --isolated drops the user's files and PIP_*; PIP_CONFIG_FILE=os.devnull
+        # (set for this run, below and in the waiting pip) drops the global and
+        # environment files too: no configuration can add files, indexes or places.
         "--isolated",
         "--no-index",
         "--no-deps",
@@ -1157,7 +1183,7 @@ def _install(
     if kept is not None and kept.waiting:
         kept.install(cmd[len(_pip_in(opts.python)) :], workdir, failure)
     else:
-        _run_pip(cmd, failure)
+        _run_pip(cmd, failure, env={**os.environ, "PIP_CONFIG_FILE": os.devnull})
 
 
 def check_installed(opts: Options, results: Sequence[FileResult]) -> None:

@@ -56,6 +56,9 @@ from typing import Any
 
 def _main() -> int:  # noqa: C901, PLR0915 (one closure per hook)
     pip_dir, config_path, *pip_args = sys.argv[1:]
+    # pip's `python` setting (PIP_PYTHON, pip.conf) would start pip again under
+    # that interpreter, without these hooks: pip skips that when this is set.
+    os.environ["_PIP_RUNNING_IN_SUBPROCESS"] = "1"
     with open(config_path, encoding="utf-8") as f:  # noqa: PTH123 (runs on any Python)
         config = json.load(f)
     refusals = config["refusals"]
@@ -229,6 +232,9 @@ def _main() -> int:  # noqa: C901, PLR0915 (one closure per hook)
     order = json.loads(line)
     for owner, name, original in hooked:
         setattr(owner, name, original)
+    # The install of the verified files reads no configuration file at all
+    # (--isolated alone still reads the global and the environment's files).
+    os.environ["PIP_CONFIG_FILE"] = os.devnull
     sys.stdout.flush()
     sys.stderr.flush()
     for fd, path in ((1, order["stdout"]), (2, order["stderr"])):

@@ -334,3 +334,67 @@ def test_install_starts_pip_once(target: str, monkeypatch: pytest.MonkeyPatch) -
     assert [c[:2] for c in started] == [[target, "-I"], [target, "-c"]]
     assert "installed 1 verified file(s)" in out
     assert pip_list(target) == ["abi3info"]
+
+
+def test_empty_values_hide_nothing_as_pip_skips_them(
+    tmp_path: Path, target: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An empty key or variable over a setting leaves the setting (pip skips empty values)."""
+    conf = write(
+        tmp_path / "pip.conf",
+        "[global]\nindex-url = http://corp.example/simple\nno-binary = :all:\n"
+        f"requirement = {tmp_path / 'evil.txt'}\n"
+        "[install]\nrequirement =\nno-binary =\n",
+    )
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(conf))
+    monkeypatch.setenv("PIP_INDEX_URL", "")
+    seen = _install.pip_settings(opts_for(target))
+    assert seen["index-url"] == "http://corp.example/simple"
+    assert seen["no-binary"] == ":all:"
+    assert seen["requirement"] == str(tmp_path / "evil.txt")
+    code, _, err = run("install", "abi3info==2024.10.8", "--python", target, *POLICY)
+    assert code == errors.UsageError.exit_code, err
+    assert "'requirement'" in err
+
+
+@pytest.mark.parametrize("where", ["file", "env"])
+def test_pips_python_setting_is_refused(
+    tmp_path: Path, target: str, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """pip would start itself again under that interpreter, outside the guard's hooks."""
+    if where == "file":
+        conf = write(tmp_path / "pip.conf", f"[global]\npython = {target}\n")
+        monkeypatch.setenv("PIP_CONFIG_FILE", str(conf))
+    else:
+        monkeypatch.setenv("PIP_PYTHON", target)
+    code, _, err = run("install", "abi3info==2024.10.8", "--python", target, *POLICY)
+    assert code == errors.UsageError.exit_code, err
+    assert "sets 'python'" in err
+
+
+@unix_only
+def test_the_guard_never_restarts_pip_outside_its_hooks(
+    tmp_path: Path, target: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even past the usage checks, PIP_PYTHON cannot make the guarded pip start another pip."""
+    marker = tmp_path / "restarted"
+    fake = tmp_path / "fake-python"
+    fake.write_text(f"#!/bin/sh\ntouch {marker}\nexit 0\n", encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PIP_PYTHON", str(fake))
+    work = tmp_path / "work"
+    work.mkdir()
+    with pytest.raises(errors.Error):
+        _install.resolve(opts_for(target), work)  # no requirement: pip itself refuses
+    assert not marker.exists()
+
+
+@unix_only
+def test_a_fifo_as_configuration_is_refused_not_waited_on(
+    tmp_path: Path, target: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fifo = tmp_path / "pip.conf"
+    os.mkfifo(fifo)
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(fifo))
+    with pytest.raises(errors.UsageError, match="not a regular file"):
+        _install.pip_settings(opts_for(target))
