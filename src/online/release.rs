@@ -170,14 +170,9 @@ fn release_inner(
         .as_deref()
         .map(super::rekor::check_url)
         .transpose()?;
-    let find = |env: &crate::legacy::LegacyEnvelope| match &rekor {
-        Some(u) => super::rekor::lookup(http, u.as_str(), env),
-        None => Err(Error::new(
-            ErrorKind::OnlineLookupRequired,
-            "1.8.1",
-            crate::legacy::OFFLINE_DETAIL,
-        )),
-    };
+    let rekor_url = rekor.as_ref().map_or("", url::Url::as_str);
+    let find = |env: &crate::legacy::LegacyEnvelope| super::rekor::lookup(http, rekor_url, env);
+    // No look-up without a URL: the line then fails with OnlineLookupRequired.
     let legacy = crate::legacy::LegacySources {
         lookup: rekor.as_ref().map(|_| &find as &crate::legacy::Lookup<'_>),
         ..Default::default()
